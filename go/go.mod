@@ -1,0 +1,3 @@
+module cookbook.example/go
+
+go 1.23

@@ -1,0 +1,61 @@
+//! Checks of every claim the book makes about its Go listings.
+//!
+//! Each chapter's claims live in `tests/go_checks/<chapter>.rs` as a list of
+//! named checks. Without Go (1.22 or later) on the machine the checks are
+//! reported as ignored and the run passes, saying so; with `REQUIRE_GO=1`
+//! (set by `.ci/run`) a missing Go fails the run.
+
+#[path = "support/go.rs"]
+mod support;
+
+#[path = "go_checks/ch09_quickref.rs"]
+mod ch09_quickref;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use support::{Check, Go};
+
+/// A chapter's named checks.
+pub type Checks = Vec<(&'static str, fn(&Go) -> Check)>;
+
+fn all_checks() -> Vec<(&'static str, Checks)> {
+    vec![("ch09_quickref", ch09_quickref::checks())]
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let go = match support::find_go() {
+        Ok(go) => {
+            println!(
+                "Go checks: using {} (go{}.{})",
+                go.bin.display(),
+                go.version.0,
+                go.version.1
+            );
+            Some(go)
+        }
+        Err(why) if support::go_required() => {
+            eprintln!("Go checks: REQUIRE_GO is set but {why}");
+            std::process::exit(1);
+        }
+        Err(why) => {
+            println!(
+                "Go checks SKIPPED: {why}. Install Go 1.22+ or set GO=/path/to/go; REQUIRE_GO=1 makes this a failure."
+            );
+            None
+        }
+    };
+    let mut trials = Vec::new();
+    for (chapter, checks) in all_checks() {
+        for (name, check) in checks {
+            let skipped = go.is_none();
+            let go = go.clone();
+            let trial = Trial::test(format!("{chapter}::{name}"), move || match &go {
+                Some(go) => check(go).map_err(Failed::from),
+                None => Ok(()),
+            })
+            .with_ignored_flag(skipped);
+            trials.push(trial);
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
