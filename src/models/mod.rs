@@ -1,2 +1,90 @@
 //! The formulas of the source article's section 3, implemented as written and
 //! property-tested, beside the models engineers actually use.
+//!
+//! Every function here validates its input and returns a [`ModelError`]
+//! that names what is wrong: no function panics or returns NaN on empty,
+//! zero, negative, NaN or infinite input.
+
+pub mod parallelism;
+
+use std::fmt;
+
+/// Why a formula refused its input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelError {
+    /// A list that must hold at least one value was empty.
+    Empty { what: &'static str },
+    /// A value was NaN or infinite.
+    NotFinite { what: &'static str, value: f64 },
+    /// A value was below its lower bound (for example a negative time).
+    TooSmall {
+        what: &'static str,
+        value: f64,
+        min: f64,
+    },
+    /// A value was above its upper bound (for example a fraction over 1).
+    TooLarge {
+        what: &'static str,
+        value: f64,
+        max: f64,
+    },
+    /// Two values contradict each other.
+    Inconsistent { why: String },
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelError::Empty { what } => write!(f, "{what} is empty; give at least one value"),
+            ModelError::NotFinite { what, value } => {
+                write!(f, "{what} is {value}; it must be a finite number")
+            }
+            ModelError::TooSmall { what, value, min } => {
+                write!(f, "{what} is {value}; it must be at least {min}")
+            }
+            ModelError::TooLarge { what, value, max } => {
+                write!(f, "{what} is {value}; it must be at most {max}")
+            }
+            ModelError::Inconsistent { why } => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for ModelError {}
+
+/// Checks that `value` is finite and at least `min`.
+pub(crate) fn at_least(what: &'static str, value: f64, min: f64) -> Result<f64, ModelError> {
+    if !value.is_finite() {
+        return Err(ModelError::NotFinite { what, value });
+    }
+    if value < min {
+        return Err(ModelError::TooSmall { what, value, min });
+    }
+    Ok(value)
+}
+
+/// Checks that `value` is finite and strictly positive.
+pub(crate) fn positive(what: &'static str, value: f64) -> Result<f64, ModelError> {
+    at_least(what, value, 0.0)?;
+    if value == 0.0 {
+        return Err(ModelError::TooSmall {
+            what,
+            value,
+            min: f64::MIN_POSITIVE,
+        });
+    }
+    Ok(value)
+}
+
+/// Checks that `value` is a fraction in `[0, 1]`.
+pub(crate) fn fraction(what: &'static str, value: f64) -> Result<f64, ModelError> {
+    at_least(what, value, 0.0)?;
+    if value > 1.0 {
+        return Err(ModelError::TooLarge {
+            what,
+            value,
+            max: 1.0,
+        });
+    }
+    Ok(value)
+}
