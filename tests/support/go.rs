@@ -27,11 +27,12 @@ pub struct Go {
 
 /// Where the harness looks for Go, in order.
 fn candidates() -> Vec<PathBuf> {
-    let mut c = Vec::new();
+    // An explicit `GO` is the only candidate: `GO=/nonexistent` shows the
+    // skip path on a machine that has Go.
     if let Some(p) = std::env::var_os("GO") {
-        c.push(PathBuf::from(p));
+        return vec![PathBuf::from(p)];
     }
-    c.push(PathBuf::from("go"));
+    let mut c = vec![PathBuf::from("go")];
     // Debian's versioned packages (golang-1.23-go from bookworm-backports)
     // install here without touching PATH.
     for v in ["1.24", "1.23", "1.22"] {
@@ -71,7 +72,7 @@ pub fn find_go() -> Result<Go, String> {
         }
     }
     if seen.is_empty() {
-        Err("no Go toolchain found (looked at $GO, PATH, /usr/lib/go-1.2x/bin)".into())
+        Err(format!("no Go toolchain found (looked at {})", candidates().iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")))
     } else {
         Err(format!(
             "need Go 1.22 or later, found only: {}",
