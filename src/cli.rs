@@ -55,9 +55,50 @@ pub fn parse_in_range(text: &str, min: usize, max: usize) -> Result<usize, Strin
     Ok(value)
 }
 
+/// Parses a real number in `min..=max`: a model parameter such as a
+/// fraction. NaN, infinities and values out of range are rejected with a
+/// message that names the range.
+pub fn parse_f64_in_range(text: &str, min: f64, max: f64) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number; pick one from {min} to {max}"))?;
+    if !value.is_finite() {
+        return Err(format!(
+            "`{text}` is not a finite number; pick one from {min} to {max}"
+        ));
+    }
+    if value < min || value > max {
+        return Err(format!("{value} is out of range: pick {min} to {max}"));
+    }
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reals_name_their_range() {
+        assert_eq!(parse_f64_in_range("0.05", 0.0, 1.0), Ok(0.05));
+        assert_eq!(parse_f64_in_range("1", 0.0, 1.0), Ok(1.0));
+        assert!(
+            parse_f64_in_range("-0.1", 0.0, 1.0)
+                .unwrap_err()
+                .contains("0 to 1")
+        );
+        assert!(
+            parse_f64_in_range("nan", 0.0, 1.0)
+                .unwrap_err()
+                .contains("finite")
+        );
+        assert!(
+            parse_f64_in_range("inf", 0.0, 1.0)
+                .unwrap_err()
+                .contains("finite")
+        );
+        assert!(parse_f64_in_range("half", 0.0, 1.0).is_err());
+    }
 
     #[test]
     fn durations_with_units_parse() {

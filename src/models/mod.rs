@@ -6,6 +6,7 @@
 //! zero, negative, NaN or infinite input.
 
 pub mod parallelism;
+pub mod tail_latency;
 
 use std::fmt;
 
@@ -38,6 +39,9 @@ impl fmt::Display for ModelError {
             ModelError::Empty { what } => write!(f, "{what} is empty; give at least one value"),
             ModelError::NotFinite { what, value } => {
                 write!(f, "{what} is {value}; it must be a finite number")
+            }
+            ModelError::TooSmall { what, value, min } if *min == f64::MIN_POSITIVE => {
+                write!(f, "{what} is {value}; it must be greater than 0")
             }
             ModelError::TooSmall { what, value, min } => {
                 write!(f, "{what} is {value}; it must be at least {min}")
@@ -87,4 +91,21 @@ pub(crate) fn fraction(what: &'static str, value: f64) -> Result<f64, ModelError
         });
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_value_and_the_bound() {
+        let zero = positive("T_total", 0.0).unwrap_err().to_string();
+        assert_eq!(zero, "T_total is 0; it must be greater than 0");
+        let neg = at_least("a task time", -1.0, 0.0).unwrap_err().to_string();
+        assert_eq!(neg, "a task time is -1; it must be at least 0");
+        let big = fraction("s", 1.5).unwrap_err().to_string();
+        assert_eq!(big, "s is 1.5; it must be at most 1");
+        let nan = fraction("s", f64::NAN).unwrap_err().to_string();
+        assert_eq!(nan, "s is NaN; it must be a finite number");
+    }
 }
