@@ -8,6 +8,8 @@
 #[path = "support/go.rs"]
 mod support;
 
+#[path = "go_checks/ch04_01.rs"]
+mod ch04_01;
 #[path = "go_checks/ch09_quickref.rs"]
 mod ch09_quickref;
 
@@ -18,7 +20,10 @@ use support::{Check, Go};
 pub type Checks = Vec<(&'static str, fn(&Go) -> Check)>;
 
 fn all_checks() -> Vec<(&'static str, Checks)> {
-    vec![("ch09_quickref", ch09_quickref::checks())]
+    vec![
+        ("ch04_01", ch04_01::checks()),
+        ("ch09_quickref", ch09_quickref::checks()),
+    ]
 }
 
 fn main() {
