@@ -223,6 +223,20 @@ fn orphan_page_fails() {
 }
 
 #[test]
+fn link_to_a_missing_page_fails() {
+    let f = Fixture::clean();
+    f.append(PAGE, "\nSee [the FAQ](ch08-faq.md#async) and [this page](#background).\n");
+    f.assert_only_problem("link to missing file ch08-faq.md");
+}
+
+#[test]
+fn missing_image_fails() {
+    let f = Fixture::clean();
+    f.append(PAGE, "\n![A plot](images/plot.svg)\n");
+    f.assert_only_problem("link to missing file images/plot.svg");
+}
+
+#[test]
 fn placeholder_fails() {
     let f = Fixture::clean();
     f.append(PAGE, "\nTODO: explain the output.\n");

@@ -176,6 +176,44 @@ pub fn code_blocks(text: &str) -> Vec<(String, String)> {
     blocks
 }
 
+/// The local files that a page's Markdown links and images point at
+/// (`[text](page.md#part)`, `![alt](images/x.svg)`), without the `#part`;
+/// links with a scheme and same-page `#` links are left out. Code spans and
+/// fenced blocks are skipped.
+pub fn local_links(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut in_fence = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        // Drop inline code spans: `[x](y)` inside backticks is not a link.
+        let mut plain = String::new();
+        for (i, part) in line.split('`').enumerate() {
+            if i % 2 == 0 {
+                plain.push_str(part);
+            }
+        }
+        let mut rest = plain.as_str();
+        while let Some(at) = rest.find("](") {
+            let after = &rest[at + 2..];
+            let end = after.find(')').unwrap_or(after.len());
+            let target = after[..end].split_whitespace().next().unwrap_or_default();
+            rest = &after[end..];
+            let path = target.split('#').next().unwrap_or_default();
+            if path.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            found.push(path.to_string());
+        }
+    }
+    found
+}
+
 fn list(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = fs::read_dir(dir)
         .map(|rd| rd.filter_map(|e| Some(e.ok()?.path())).collect())
@@ -322,6 +360,11 @@ pub fn check(root: &Path) -> Vec<String> {
                     "chapters/{name}: code typed into a `{lang}` block instead of included"
                 )),
                 _ => {}
+            }
+        }
+        for target in local_links(&text) {
+            if !chapters.join(&target).exists() {
+                problems.push(format!("chapters/{name}: link to missing file {target}"));
             }
         }
         page_texts.insert(name, text);
