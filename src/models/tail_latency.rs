@@ -60,7 +60,10 @@ mod tests {
 
     #[test]
     fn one_backend_is_its_own_tail() {
-        assert_eq!(fanout_slow_probability(0.01, 1), Ok(0.01));
+        // Not bit-exact: Rust does not promise the last bit of `ln_1p` and
+        // `exp_m1`, and miri deliberately varies it.
+        let p = fanout_slow_probability(0.01, 1).unwrap();
+        assert!((p - 0.01).abs() < 1e-15, "{p}");
     }
 
     #[test]
