@@ -7,6 +7,8 @@
 //! concurrent takes its primitives from [`sync`], so loom can check it.
 
 pub mod cli;
+pub mod exercises;
 pub mod models;
 pub mod patterns;
+pub mod plots;
 pub mod sync;

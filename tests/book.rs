@@ -225,7 +225,10 @@ fn orphan_page_fails() {
 #[test]
 fn link_to_a_missing_page_fails() {
     let f = Fixture::clean();
-    f.append(PAGE, "\nSee [the FAQ](ch08-faq.md#async) and [this page](#background).\n");
+    f.append(
+        PAGE,
+        "\nSee [the FAQ](ch08-faq.md#async) and [this page](#background).\n",
+    );
     f.assert_only_problem("link to missing file ch08-faq.md");
 }
 

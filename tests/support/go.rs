@@ -72,7 +72,14 @@ pub fn find_go() -> Result<Go, String> {
         }
     }
     if seen.is_empty() {
-        Err(format!("no Go toolchain found (looked at {})", candidates().iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")))
+        Err(format!(
+            "no Go toolchain found (looked at {})",
+            candidates()
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
     } else {
         Err(format!(
             "need Go 1.22 or later, found only: {}",
