@@ -5,6 +5,8 @@
 //! Run: `cargo bench --bench ch04_01_cpu` (about half a minute on 2 cores).
 //! Divan prints the fastest, slowest, median and mean time of each; the
 //! speedups the book quotes are the sequential median over the others'.
+//! The run the book shows is saved, with the machine it ran on, in
+//! `benches/results/ch04_01_cpu.txt`.
 
 use cookbook::patterns::cpu_work::{
     count_primes_rayon, count_primes_sequential, count_primes_threads,

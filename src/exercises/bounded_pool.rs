@@ -1,6 +1,7 @@
 //! Exercise: a bounded worker pool with backpressure (chapter 4.1).
 //!
-//! Replace the `todo!`s, and the stand-in field of `BoundedPool`, until
+//! Replace the `todo!`s, the stand-in field of `BoundedPool` and the comment
+//! in its `drop`, until
 //! `cargo test --test exercises_ch04 -- --ignored starter` passes. Keep your
 //! code between the `solve_*` anchors: outside them this file must stay the
 //! same as the reference solution, `solutions/bounded_pool.rs`.
@@ -16,6 +17,8 @@ use std::thread::{self, JoinHandle};
 /// blocks while the queue is full, so a fast producer is slowed down to the
 /// pace of the workers instead of piling up jobs in memory (backpressure).
 /// `finish` returns every result in the order the jobs were submitted.
+/// Dropping the pool without `finish` still waits for every worker, so no
+/// thread outlives the pool.
 // ANCHOR: solve_fields
 pub struct BoundedPool<T, R> {
     // Replace this field with the ones your pool needs: the sending side
@@ -56,10 +59,26 @@ impl<T: Send + 'static, R: Send + 'static> BoundedPool<T, R> {
 
     /// Closes the queue, waits for every worker to finish, and returns the
     /// results in submission order.
+    ///
+    /// # Panics
+    /// With the panic of a job that panicked, once every worker has ended.
     pub fn finish(self) -> Vec<R> {
         // ANCHOR: solve_finish
         todo!("close the queue, join the workers, return results in order")
         // ANCHOR_END: solve_finish
+    }
+}
+
+/// A pool dropped without `finish`, for example while a panic unwinds,
+/// closes its queue and joins its workers, which run the jobs still queued
+/// first. A panic of a job is not raised again here: a panic inside `drop`
+/// while another panic unwinds would abort the process.
+impl<T, R> Drop for BoundedPool<T, R> {
+    fn drop(&mut self) {
+        // ANCHOR: solve_drop
+        // Close the queue and join the workers, unless `finish` already
+        // has. Do not panic here.
+        // ANCHOR_END: solve_drop
     }
 }
 

@@ -13,6 +13,7 @@
 //! model, and it uses `std::thread` directly rather than the sync shim.
 
 use rayon::prelude::*;
+use std::panic::{self, AssertUnwindSafe};
 use std::thread;
 
 // ANCHOR: is_prime
@@ -91,14 +92,25 @@ pub async fn count_primes_spawn_blocking(limit: u64) -> u64 {
         .expect("the counting thread panicked")
 }
 
-/// The same, handed to rayon's pool so that it also runs in parallel; a
-/// oneshot channel carries the answer back to the waiting task.
+/// The same, handed to rayon's pool so that it also runs in parallel.
 pub async fn count_primes_via_rayon(limit: u64) -> u64 {
+    on_rayon(move || count_primes_rayon(limit)).await
+}
+
+/// Runs `job` on rayon's global pool; a oneshot channel carries the answer
+/// back to the waiting task. A panic in `job` is raised again here.
+pub async fn on_rayon<R: Send + 'static>(job: impl FnOnce() -> R + Send + 'static) -> R {
     let (tx, rx) = tokio::sync::oneshot::channel();
     rayon::spawn(move || {
-        let _ = tx.send(count_primes_rayon(limit)); // the receiver may be gone
+        // A panic that escapes a `rayon::spawn` job aborts the process
+        // (unless the pool has a panic handler), so catch it and send it on.
+        let outcome = panic::catch_unwind(AssertUnwindSafe(job));
+        let _ = tx.send(outcome); // the receiver may be gone
     });
-    rx.await.expect("rayon dropped the job without answering")
+    match rx.await.expect("the job sends its outcome before it ends") {
+        Ok(value) => value,
+        Err(payload) => panic::resume_unwind(payload),
+    }
 }
 // ANCHOR_END: from_async
 
@@ -152,6 +164,19 @@ mod tests {
             .expect("a runtime");
         assert_eq!(rt.block_on(count_primes_spawn_blocking(10_000)), 1_229);
         assert_eq!(rt.block_on(count_primes_via_rayon(10_000)), 1_229);
+    }
+
+    #[test]
+    #[should_panic(expected = "the job panicked on purpose")]
+    fn a_panic_on_rayon_reaches_the_awaiting_task() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        // Without catch_unwind in `on_rayon` this would abort the whole test
+        // binary instead of failing this one test with the job's message.
+        rt.block_on(on_rayon(|| -> u64 {
+            panic!("the job panicked on purpose")
+        }));
     }
 
     #[test]

@@ -15,9 +15,11 @@ use std::thread::{self, JoinHandle};
 /// blocks while the queue is full, so a fast producer is slowed down to the
 /// pace of the workers instead of piling up jobs in memory (backpressure).
 /// `finish` returns every result in the order the jobs were submitted.
+/// Dropping the pool without `finish` still waits for every worker, so no
+/// thread outlives the pool.
 // ANCHOR: solve_fields
 pub struct BoundedPool<T, R> {
-    /// The sending side of the job queue; `None` once `finish` closed it.
+    /// The sending side of the job queue; `None` once it is closed.
     jobs: Option<Sender<(usize, T)>>,
     /// Where workers put `(job number, result)`.
     results: Receiver<(usize, R)>,
@@ -98,20 +100,17 @@ impl<T: Send + 'static, R: Send + 'static> BoundedPool<T, R> {
 
     /// Closes the queue, waits for every worker to finish, and returns the
     /// results in submission order.
+    ///
+    /// # Panics
+    /// With the panic of a job that panicked, once every worker has ended.
     pub fn finish(self) -> Vec<R> {
         // ANCHOR: solve_finish
-        let BoundedPool {
-            jobs,
-            results,
-            workers,
-            submitted,
-        } = self;
-        drop(jobs); // close the queue: workers end once it is empty
-        for w in workers {
-            w.join().expect("a worker panicked");
+        let mut pool = self;
+        if let Some(payload) = pool.close_and_join() {
+            std::panic::resume_unwind(payload);
         }
-        let mut slots: Vec<Option<R>> = (0..submitted).map(|_| None).collect();
-        for (n, r) in results.try_iter() {
+        let mut slots: Vec<Option<R>> = (0..pool.submitted).map(|_| None).collect();
+        for (n, r) in pool.results.try_iter() {
             slots[n] = Some(r);
         }
         slots
@@ -122,7 +121,33 @@ impl<T: Send + 'static, R: Send + 'static> BoundedPool<T, R> {
     }
 }
 
+/// A pool dropped without `finish`, for example while a panic unwinds,
+/// closes its queue and joins its workers, which run the jobs still queued
+/// first. A panic of a job is not raised again here: a panic inside `drop`
+/// while another panic unwinds would abort the process.
+impl<T, R> Drop for BoundedPool<T, R> {
+    fn drop(&mut self) {
+        // ANCHOR: solve_drop
+        let _ = self.close_and_join(); // the panic's message is already printed
+        // ANCHOR_END: solve_drop
+    }
+}
+
 // ANCHOR: solve_helpers
-// (This solution needs no helpers.)
+impl<T, R> BoundedPool<T, R> {
+    /// Closes the queue and joins every worker, even after one of them has
+    /// panicked, and returns the first panic. `finish` and `drop` both call
+    /// it; the second call finds nothing left to close or join.
+    fn close_and_join(&mut self) -> Option<Box<dyn std::any::Any + Send>> {
+        self.jobs = None; // close the queue: workers end once it is empty
+        let mut panicked = None;
+        for w in self.workers.drain(..) {
+            if let Err(payload) = w.join() {
+                panicked.get_or_insert(payload);
+            }
+        }
+        panicked
+    }
+}
 // ANCHOR_END: solve_helpers
 // ANCHOR_END: exercise

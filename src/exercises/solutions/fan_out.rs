@@ -48,10 +48,11 @@ impl Default for CancelToken {
 /// Runs `task` on every input, at most `workers` at a time, and returns the
 /// outputs in input order, or the first error.
 ///
-/// The first error cancels the rest, like `errgroup.WithContext`: no input
-/// that has not started yet is started, and running tasks see
-/// `token.is_cancelled()` turn true. Every thread has been joined when this
-/// returns, whatever it returns.
+/// The first error cancels the rest, like `errgroup.WithContext`: running
+/// tasks see `token.is_cancelled()` turn true, and a worker that has seen it
+/// takes no new input. After the first error, each other worker starts at
+/// most one more input, one it took before it saw the flag. Every thread has
+/// been joined when this returns, whatever it returns.
 ///
 /// # Panics
 /// If `workers` is 0; and, after all threads are joined, with the panic of
@@ -81,8 +82,9 @@ where
             let token = token.clone();
             let task = Arc::clone(&task);
             thread::spawn(move || {
-                // Check the token before taking each input: after a failure,
-                // no new input starts.
+                // Check the token before taking each input. An input taken
+                // just before another worker fails still starts, so after the
+                // first error each other worker starts at most one more.
                 while !token.is_cancelled() {
                     let Some((i, input)) = lock(&queue).pop_front() else {
                         return; // no inputs left
