@@ -60,6 +60,23 @@ fn loom_finds_the_lost_high_water_mark() {
 }
 // ANCHOR_END: gauge_model
 
+/// The page: the lost update needs a single preemption (A is preempted
+/// between its load and its store), so a bound of one already finds it.
+#[test]
+#[should_panic(expected = "high-water mark lost")]
+fn one_preemption_is_enough_to_lose_the_high_water_mark() {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(1);
+    builder.check(|| {
+        let (a, b, peak) = two_tasks(Gauge::enter_check_then_act);
+        assert_eq!(
+            peak,
+            a.max(b),
+            "high-water mark lost: saw {a} and {b}, kept {peak}"
+        );
+    });
+}
+
 // ANCHOR: port_model
 /// The port holds its lock across each task's work, so in every
 /// interleaving at most one task is busy, and every task reports back.

@@ -9,8 +9,8 @@
 
 use cookbook::models::ModelError;
 use cookbook::models::parallelism::{
-    Schedule, amdahl_speedup, gustafson_speedup, littles_law_l, source_p, usl_capacity, usl_peak,
-    work_span_bounds,
+    Schedule, amdahl_fraction_of_gustafson, amdahl_speedup, gustafson_speedup, littles_law_l,
+    source_p, usl_capacity, usl_peak, work_span_bounds,
 };
 use proptest::prelude::*;
 
@@ -233,6 +233,44 @@ proptest! {
         let a = amdahl_speedup(s, n).unwrap();
         prop_assert!(le(a, g), "Gustafson {g} < Amdahl {a}");
         prop_assert!(le(g, n));
+    }
+
+    // ANCHOR: same_run
+    /// One run seen by both laws: Gustafson's s, converted to the serial
+    /// share of the one-worker time, gives Amdahl the same speedup.
+    #[test]
+    fn both_laws_agree_on_one_run(s_g in 0.0_f64..=1.0, n in workers()) {
+        let s_a = amdahl_fraction_of_gustafson(s_g, n).unwrap();
+        prop_assert!((0.0..=1.0).contains(&s_a) && le(s_a, s_g), "s_A = {s_a}");
+        // Check the conversion against the timings it stands for: serial
+        // time s_G and parallel time (1 - s_G) on n workers, n times that
+        // parallel time on one worker.
+        let one_worker = s_g + (1.0 - s_g) * n;
+        prop_assert!(close(s_a, s_g / one_worker));
+        let a = amdahl_speedup(s_a, n).unwrap();
+        let g = gustafson_speedup(s_g, n).unwrap();
+        prop_assert!(close(a, g), "Amdahl {a} vs Gustafson {g}");
+        prop_assert!(close(g, one_worker));
+    }
+    // ANCHOR_END: same_run
+
+    #[test]
+    fn the_conversion_rejects_bad_input(bad in bad_value(), n in workers(), s in 0.0_f64..=1.0) {
+        prop_assert!(expect_bad(amdahl_fraction_of_gustafson(bad, n), bad));
+        prop_assert!(amdahl_fraction_of_gustafson(s, bad).is_err());
+        prop_assert!(amdahl_fraction_of_gustafson(s, 0.5).is_err());
+        let over_one = matches!(
+            amdahl_fraction_of_gustafson(1.5, n),
+            Err(ModelError::TooLarge { .. })
+        );
+        prop_assert!(over_one);
+    }
+
+    #[test]
+    fn the_conversion_is_never_nan(s in any_value(), n in any_value()) {
+        if let Ok(v) = amdahl_fraction_of_gustafson(s, n) {
+            prop_assert!((0.0..=1.0).contains(&v), "{v}");
+        }
     }
 
     #[test]
@@ -473,7 +511,7 @@ fn greedy_makespan(times: &[f64], preds: &[Vec<usize>], p: usize) -> f64 {
 proptest! {
     // ANCHOR: greedy_bounds
     /// A greedy schedule of any task graph lands between the bounds, and
-    /// its speedup is at most min(p, W/S).
+    /// its speedup is at most min(p, T₁/T∞).
     #[test]
     fn greedy_schedules_obey_work_span_bounds((times, preds) in task_graph(), p in 1usize..8) {
         let work: f64 = times.iter().sum();

@@ -10,8 +10,8 @@ use clap::Parser;
 use cookbook::cli::{parse_duration, parse_f64_in_range, parse_in_range};
 use cookbook::models::ModelError;
 use cookbook::models::parallelism::{
-    Schedule, amdahl_speedup, gustafson_speedup, littles_law_l, source_p, usl_capacity, usl_peak,
-    work_span_bounds,
+    Schedule, amdahl_fraction_of_gustafson, amdahl_speedup, gustafson_speedup, littles_law_l,
+    source_p, usl_capacity, usl_peak, work_span_bounds,
 };
 use std::process::ExitCode;
 use std::time::Duration;
@@ -98,10 +98,10 @@ fn run(args: &Args) -> Result<(), ModelError> {
     // Spawn-to-finish times are time in system: their P is Little's L.
     let in_system = serial.times_in_system();
     let arrival_rate = in_system.len() as f64 / serial.makespan();
-    let mean_wait = in_system.iter().sum::<f64>() / in_system.len() as f64;
+    let mean_time_in_system = in_system.iter().sum::<f64>() / in_system.len() as f64;
     println!(
-        "Little's law, serial run: lambda = {arrival_rate:.2} tasks/s x W = {mean_wait:.3} s = L = {:.2} tasks in the system",
-        littles_law_l(arrival_rate, mean_wait)?
+        "Little's law, serial run: lambda = {arrival_rate:.2} tasks/s x W = {mean_time_in_system:.3} s = L = {:.2} tasks in the system",
+        littles_law_l(arrival_rate, mean_time_in_system)?
     );
     let span = tasks.iter().copied().fold(0.0, f64::max);
     let work: f64 = tasks.iter().sum();
@@ -125,6 +125,16 @@ fn run(args: &Args) -> Result<(), ModelError> {
         let usl = usl_capacity(n, args.alpha, args.beta)?;
         println!("{n:>6} {amdahl:>8.2} {gustafson:>10.2} {usl:>8.2}");
     }
+    // One observed run on 16 workers, read by both laws: Gustafson's s is
+    // the serial share of that run, Amdahl's the share of the same job on
+    // one worker.
+    let n = 16.0;
+    let s_a = amdahl_fraction_of_gustafson(args.serial, n)?;
+    println!(
+        "Gustafson's s = {} on {n} workers is Amdahl's s = {s_a:.4} on one worker: Amdahl then gives {:.2}",
+        args.serial,
+        amdahl_speedup(s_a, n)?
+    );
     if args.serial > 0.0 {
         println!("Amdahl's ceiling 1/s = {:.2}", 1.0 / args.serial);
     } else {

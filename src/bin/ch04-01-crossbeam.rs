@@ -1,4 +1,5 @@
-//! Section 4.1 fixed with crossbeam scoped threads that send their results down a channel.
+//! Section 4.1 fixed with std's scoped threads that send their results down a
+//! crossbeam channel.
 //!
 //! Run: `cargo run --bin ch04-01-crossbeam -- --sleep 1s --panic-in 3`
 
@@ -26,7 +27,7 @@ fn main() -> ExitCode {
     }
     one_line_panic_hook();
     // ANCHOR: main
-    println!("crossbeam: scoped threads fan their results into a channel");
+    println!("crossbeam: scoped threads fan their results into a crossbeam channel");
     let outcome = run_crossbeam(&args.batch, args.panic_in);
     print!("{}", outcome.render());
     if outcome.panicked.is_empty() {

@@ -6,8 +6,9 @@
 //! - [`amdahl_speedup`]: G. M. Amdahl, "Validity of the single processor
 //!   approach to achieving large scale computing capabilities", AFIPS Spring
 //!   Joint Computer Conference, 1967.
-//! - [`gustafson_speedup`]: J. L. Gustafson, "Reevaluating Amdahl's law",
-//!   Communications of the ACM 31(5), 1988.
+//! - [`gustafson_speedup`] and [`amdahl_fraction_of_gustafson`]: J. L.
+//!   Gustafson, "Reevaluating Amdahl's law", Communications of the ACM
+//!   31(5), 1988.
 //! - [`usl_capacity`] and [`usl_peak`]: N. J. Gunther's Universal Scalability
 //!   Law (1993; the book *Guerrilla Capacity Planning*, Springer, 2007).
 //! - [`littles_law_l`]: J. D. C. Little, "A proof for the queuing formula:
@@ -90,7 +91,9 @@ pub fn amdahl_speedup(serial_fraction: f64, n: f64) -> Result<f64, ModelError> {
 ///
 /// S(n) = s + (1 − s) n = n − s (n − 1), where `serial_fraction` is the share
 /// of the run time spent in serial code *on the parallel machine*. It is at
-/// least Amdahl's speedup for the same `s` and `n`.
+/// least Amdahl's speedup for the same number `s` and the same `n`, but the
+/// two laws' `s` are measured on different machines: see
+/// [`amdahl_fraction_of_gustafson`].
 pub fn gustafson_speedup(serial_fraction: f64, n: f64) -> Result<f64, ModelError> {
     let s = fraction("the serial fraction", serial_fraction)?;
     let n = at_least("the number of workers n", n, 1.0)?;
@@ -98,6 +101,25 @@ pub fn gustafson_speedup(serial_fraction: f64, n: f64) -> Result<f64, ModelError
     finite_result("Gustafson's speedup", s + (1.0 - s) * n)
 }
 // ANCHOR_END: gustafson
+
+// ANCHOR: amdahl_fraction
+/// Converts Gustafson's serial fraction to Amdahl's, for one run on `n`
+/// workers: s_A = s_G / (s_G + (1 − s_G) n).
+///
+/// Gustafson's `s` is the serial share of the time on `n` workers; Amdahl's
+/// is the serial share of the time the same job takes on one worker, where
+/// the parallel part runs `n` times longer. With the converted fraction,
+/// [`amdahl_speedup`] gives the same speedup as [`gustafson_speedup`]: the
+/// two laws describe one observed run alike, and differ only in what they
+/// hold fixed as `n` changes. `serial_fraction` must be in `[0, 1]` and `n`
+/// at least 1.
+pub fn amdahl_fraction_of_gustafson(serial_fraction: f64, n: f64) -> Result<f64, ModelError> {
+    let s = fraction("the serial fraction", serial_fraction)?;
+    let n = at_least("the number of workers n", n, 1.0)?;
+    // s + (1 − s) n >= 1 for n >= 1, so the division is safe.
+    finite_result("Amdahl's serial fraction", s / (s + (1.0 - s) * n))
+}
+// ANCHOR_END: amdahl_fraction
 
 // ANCHOR: usl
 /// Gunther's Universal Scalability Law (1993; *Guerrilla Capacity Planning*,
@@ -153,26 +175,29 @@ pub fn littles_law_l(arrival_rate: f64, mean_time_in_system: f64) -> Result<f64,
 /// The work/span bounds on the run time T_p of a computation on `workers`
 /// workers: returns `(lower, upper)` with
 ///
-/// max(W / p, S) ≤ T_p ≤ W / p + S.
+/// max(T₁ / p, T∞) ≤ T_p ≤ T₁ / p + T∞.
 ///
-/// `work` W is the total busy time, `span` S the longest chain of tasks that
-/// must run one after another. The lower bound is the work law and the span
-/// law (Cormen et al., *Introduction to Algorithms*, ch. 27, after Blumofe and
+/// `work` T₁ is the total busy time (the run time on one worker), `span` T∞
+/// the longest chain of tasks that must run one after another (the run time
+/// on unlimited workers). The lower bound is the work law and the span law
+/// (Cormen et al., *Introduction to Algorithms*, ch. 27, after Blumofe and
 /// Leiserson); any schedule obeys it. The upper bound is Brent's theorem
 /// (Brent 1974): a greedy scheduler, which never leaves a worker idle while a
-/// task is ready, achieves it. The speedup W / T_p is thus at most
-/// min(p, W / S).
+/// task is ready, achieves it. The speedup T₁ / T_p is thus at most
+/// min(p, T₁ / T∞).
 pub fn work_span_bounds(work: f64, span: f64, workers: f64) -> Result<(f64, f64), ModelError> {
-    let work = positive("the work W", work)?;
-    let span = positive("the span S", span)?;
+    let work = positive("the work T₁", work)?;
+    let span = positive("the span T∞", span)?;
     let p = at_least("the number of workers p", workers, 1.0)?;
     if span > work {
         return Err(ModelError::Inconsistent {
-            why: format!("the span S = {span} is longer than the work W = {work}; S is part of W"),
+            why: format!(
+                "the span T∞ = {span} is longer than the work T₁ = {work}; T∞ is part of T₁"
+            ),
         });
     }
     let lower = (work / p).max(span);
-    let upper = finite_result("Brent's bound W/p + S", work / p + span)?;
+    let upper = finite_result("Brent's bound T₁/p + T∞", work / p + span)?;
     Ok((lower, upper))
 }
 // ANCHOR_END: work_span
@@ -310,6 +335,10 @@ mod tests {
         assert!(close(amdahl_speedup(0.0, 8.0).unwrap(), 8.0));
         assert!(close(amdahl_speedup(1.0, 8.0).unwrap(), 1.0));
         assert!(close(gustafson_speedup(0.05, 16.0).unwrap(), 15.25));
+        // Gustafson's 5% on 16 workers is 0.05 / 15.25 of the one-worker time.
+        let s_a = amdahl_fraction_of_gustafson(0.05, 16.0).unwrap();
+        assert!(close(s_a, 0.05 / 15.25));
+        assert!(close(amdahl_speedup(s_a, 16.0).unwrap(), 15.25));
         assert!(close(usl_capacity(1.0, 0.3, 0.1).unwrap(), 1.0));
         assert!(close(usl_capacity(4.0, 0.1, 0.01).unwrap(), 4.0 / 1.42));
         assert_eq!(usl_peak(0.05, 0.0), Ok(None));

@@ -9,7 +9,7 @@
 //!   It takes its primitives from [`crate::sync`], so loom can run it.
 //! - [`run_scoped`]: `std::thread::scope`, lock held only to store a result.
 //! - [`run_tokio`]: async tasks in a `JoinSet` on a one-thread runtime.
-//! - [`run_crossbeam`]: scoped threads sending results down a channel.
+//! - [`run_crossbeam`]: scoped threads sending results down a crossbeam channel.
 //!
 //! Scoped threads, tokio and crossbeam cannot run inside a loom model, so
 //! the fixed versions use `std` directly.
@@ -230,16 +230,17 @@ pub fn run_tokio(batch: &Batch, panic_in: Option<usize>) -> Outcome {
 // ANCHOR_END: tokio
 
 // ANCHOR: crossbeam
-/// Fixed with crossbeam: scoped threads fan their results into a channel.
+/// Fixed with a crossbeam channel: std's scoped threads fan their results
+/// into one channel, and the caller collects them until it closes.
 pub fn run_crossbeam(batch: &Batch, panic_in: Option<usize>) -> Outcome {
     let tracker = Tracker::new();
     let (tx, rx) = crossbeam::channel::unbounded::<TaskRecord>();
-    let scoped = crossbeam::scope(|s| {
+    let (records, panicked) = std::thread::scope(|s| {
         let mut handles = Vec::new();
         for i in 0..batch.tasks {
             let spawned = tracker.now();
             let (tx, tracker) = (tx.clone(), &tracker); // one sender per thread
-            let task = move |_: &crossbeam::thread::Scope<'_>| {
+            let task = move || {
                 let busy = tracker.begin(i, spawned);
                 if panic_in == Some(i) {
                     fail_on_purpose(i);
@@ -247,8 +248,8 @@ pub fn run_crossbeam(batch: &Batch, panic_in: Option<usize>) -> Outcome {
                 std::thread::sleep(batch.work);
                 tx.send(busy.finish()).expect("the receiver is alive");
             };
-            let builder = s.builder().name(format!("task-{i}"));
-            handles.push(builder.spawn(task).expect("spawn a thread"));
+            let builder = std::thread::Builder::new().name(format!("task-{i}"));
+            handles.push(builder.spawn_scoped(s, task).expect("spawn a thread"));
         }
         drop(tx); // ours; the channel closes when the last worker's drops too
         let records: Vec<TaskRecord> = rx.iter().collect(); // ends at close
@@ -258,7 +259,6 @@ pub fn run_crossbeam(batch: &Batch, panic_in: Option<usize>) -> Outcome {
             .collect();
         (records, panicked)
     });
-    let (records, panicked) = scoped.expect("every thread was joined in the scope");
     let report = tracker.report(batch.tasks, batch.work, records);
     Outcome { report, panicked }
 }

@@ -1,5 +1,5 @@
 //! Claims of section 4.1 (chapters/ch04-01-concurrency.md) about the source's
-//! concurrency program (go/ch04-01-concurrency), its two early exits
+//! concurrency program (go/ch04-01-concurrency), its three early exits
 //! (go/ch04-01-concurrency-exit) and its repair (go/ch04-01-concurrency-fixed).
 //!
 //! Times are lower bounds that follow from the program's structure (ten
@@ -39,6 +39,10 @@ pub fn checks() -> Checks {
         (
             "a_panic_kills_the_whole_process",
             a_panic_kills_the_whole_process,
+        ),
+        (
+            "a_recovered_panic_deadlocks_wait",
+            a_recovered_panic_deadlocks_wait,
         ),
         (
             "an_early_return_deadlocks_wait",
@@ -177,6 +181,29 @@ fn a_panic_kills_the_whole_process(go: &Go) -> Check {
             && run.stderr.contains("panic: goroutine 3 failed")
             && !run.stdout.contains("all goroutines finished"),
         "expected a panic, exit status 2 and no final line; exit {:?}:\n{}",
+        run.code,
+        run.all()
+    );
+    Ok(())
+}
+
+/// The page: a deferred helper that recovers the panic keeps the process
+/// alive, but the goroutine still ends without Unlock and Done, so the
+/// others block on the lock, main blocks in Wait, and the runtime reports
+/// a deadlock.
+fn a_recovered_panic_deadlocks_wait(go: &Go) -> Check {
+    let run = go.listing(EXIT).run(&["-recover-in", "3"]);
+    claim!(
+        run.code == Some(2)
+            && run
+                .stdout
+                .contains("goroutine 3 recovered: goroutine 3 failed")
+            && !run.stderr.contains("panic: ")
+            && run
+                .stderr
+                .contains("fatal error: all goroutines are asleep - deadlock!")
+            && !run.stdout.contains("all goroutines finished"),
+        "expected the recovery, then the runtime's deadlock report and exit status 2; exit {:?}:\n{}",
         run.code,
         run.all()
     );
