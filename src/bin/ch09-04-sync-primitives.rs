@@ -4,7 +4,7 @@
 //!
 //! Its Go twin is `go/ch09-04-sync-primitives`; the two print the same lines.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{OnceLock, RwLock, TryLockError};
 use std::thread;
 
@@ -59,7 +59,7 @@ fn once() {
 
 fn atomic() {
     // ANCHOR: atomic
-    let hits = AtomicU64::new(0); // Go: var hits atomic.Int64
+    let hits = AtomicI64::new(0); // Go: var hits atomic.Int64
     thread::scope(|s| {
         for _ in 0..4 {
             s.spawn(|| {

@@ -13,7 +13,9 @@ use tokio_util::sync::CancellationToken;
 
 const MS: Duration = Duration::from_millis(1);
 
+// ANCHOR: runtime
 #[tokio::main(flavor = "current_thread", start_paused = true)]
+// ANCHOR_END: runtime
 async fn main() {
     deadline().await;
     cancellation().await;

@@ -39,9 +39,10 @@ pub fn count_with_atomic(workers: usize, per_worker: u64) -> u64 {
 // ANCHOR: lost_update
 /// A broken counter: each increment is a load followed by a separate store.
 ///
-/// Every access is atomic, so there is no data race and Go's race detector
-/// would stay silent, but two threads can load the same value and both store
-/// value + 1: one increment is lost. Loom finds the interleaving.
+/// Every access is atomic, so there is no data race, and the race detector
+/// is silent on its Go twin (`go/ch09-01-atomic-lost-update`). But two
+/// threads can load the same value and both store value + 1: one increment
+/// is lost. Loom finds the interleaving.
 pub fn count_with_load_then_store(workers: usize, per_worker: u64) -> u64 {
     count_atomic_by(workers, per_worker, |c| {
         let seen = c.load(Ordering::SeqCst);

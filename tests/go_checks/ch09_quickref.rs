@@ -24,6 +24,18 @@ pub fn checks() -> Checks {
             send_on_closed_channel_passes_vet_and_panics,
         ),
         (
+            "atomic_lost_update_passes_vet_and_race",
+            atomic_lost_update_passes_vet_and_race,
+        ),
+        (
+            "closing_twice_passes_vet_and_panics",
+            closing_twice_passes_vet_and_panics,
+        ),
+        (
+            "a_send_nobody_receives_stays_blocked",
+            a_send_nobody_receives_stays_blocked,
+        ),
+        (
             "select_picks_ready_cases_at_random",
             select_picks_ready_cases_at_random,
         ),
@@ -267,6 +279,66 @@ fn send_on_closed_channel_passes_vet_and_panics(go: &Go) -> Check {
     claim!(
         !run.stdout.contains("not reached"),
         "it ran past the send:\n{}",
+        run.all()
+    );
+    Ok(())
+}
+
+/// The page: the load-then-store counter written with `sync/atomic` passes
+/// `go vet` and the race detector, because every access is atomic; the lost
+/// updates are a logic race, not a data race.
+fn atomic_lost_update_passes_vet_and_race(go: &Go) -> Check {
+    let listing = go.listing("ch09-01-atomic-lost-update");
+    let vet = listing.vet();
+    claim!(vet.success, "go vet complained:\n{}", vet.all());
+    let race = listing.run_race(&[]);
+    claim!(
+        race.success && !race.all().contains("DATA RACE"),
+        "the race detector should be silent, but exited {:?}:\n{}",
+        race.code,
+        race.all()
+    );
+    claim!(
+        race.stdout.starts_with("counter: ") && race.stdout.contains(" of 2000"),
+        "unexpected output:\n{}",
+        race.stdout
+    );
+    Ok(())
+}
+
+/// The page: closing a channel twice compiles, passes `go vet`, and panics
+/// at run time with "close of closed channel" (exit status 2).
+fn closing_twice_passes_vet_and_panics(go: &Go) -> Check {
+    let listing = go.listing("ch09-02-close-twice");
+    let vet = listing.vet();
+    claim!(vet.success, "go vet flagged it:\n{}", vet.all());
+    let run = listing.run(&[]);
+    claim!(
+        run.code == Some(2) && run.stderr.contains("panic: close of closed channel"),
+        "expected a panic and exit 2, got exit {:?}:\n{}",
+        run.code,
+        run.all()
+    );
+    claim!(
+        !run.stdout.contains("not reached"),
+        "it ran past the second close:\n{}",
+        run.all()
+    );
+    Ok(())
+}
+
+/// The page: a send on an unbuffered channel that nobody receives from does
+/// not fail; it blocks, and its goroutine never finishes. (A send that can
+/// never proceed can never report success, so this holds in every run.)
+fn a_send_nobody_receives_stays_blocked(go: &Go) -> Check {
+    let listing = go.listing("ch09-02-send-no-receiver");
+    let vet = listing.vet();
+    claim!(vet.success, "go vet flagged it:\n{}", vet.all());
+    let run = listing.run(&[]);
+    claim!(
+        run.success && run.lines() == ["after 200ms the send is still blocked"],
+        "expected the send to stay blocked; exit {:?}:\n{}",
+        run.code,
         run.all()
     );
     Ok(())

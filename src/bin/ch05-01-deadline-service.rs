@@ -5,7 +5,7 @@
 //! waiting, and then jumps to the next timer. The program therefore prints
 //! the same virtual times on every run and finishes at once.
 //!
-//! Run: `cargo run --bin ch05-02-deadline-service -- --deadline 100ms --concurrency 4`
+//! Run: `cargo run --bin ch05-01-deadline-service -- --deadline 100ms --concurrency 4`
 
 use clap::Parser;
 use cookbook::cli::{parse_duration, parse_in_range};
