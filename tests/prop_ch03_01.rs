@@ -14,6 +14,10 @@ use cookbook::models::parallelism::{
 };
 use proptest::prelude::*;
 
+#[path = "support/prop.rs"]
+mod prop_support;
+use prop_support::any_value;
+
 /// `a <= b`, allowing for rounding.
 fn le(a: f64, b: f64) -> bool {
     a <= b + 1e-9 * a.abs().max(b.abs()).max(1.0)
@@ -26,23 +30,6 @@ fn close(a: f64, b: f64) -> bool {
 
 fn task_times() -> impl Strategy<Value = Vec<f64>> {
     prop::collection::vec(0.001_f64..100.0, 1..40)
-}
-
-/// Any finite or non-finite f64, with the awkward values made likely.
-fn any_value() -> impl Strategy<Value = f64> {
-    prop_oneof![
-        Just(0.0),
-        Just(-0.0),
-        Just(1.0),
-        Just(f64::NAN),
-        Just(f64::INFINITY),
-        Just(f64::NEG_INFINITY),
-        Just(f64::MAX),
-        Just(f64::MIN_POSITIVE),
-        Just(f64::from_bits(1)),
-        -10.0_f64..10.0,
-        any::<f64>(),
-    ]
 }
 
 fn bad_value() -> impl Strategy<Value = f64> {

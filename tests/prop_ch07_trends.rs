@@ -15,22 +15,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::time::Duration;
 
-/// Any f64, with the awkward values made likely.
-fn any_value() -> impl Strategy<Value = f64> {
-    prop_oneof![
-        Just(0.0),
-        Just(-0.0),
-        Just(1.0),
-        Just(f64::NAN),
-        Just(f64::INFINITY),
-        Just(f64::NEG_INFINITY),
-        Just(f64::MAX),
-        Just(f64::MIN_POSITIVE),
-        Just(-1e-300),
-        Just(1.0 + f64::EPSILON),
-        any::<f64>(),
-    ]
-}
+#[path = "support/prop.rs"]
+mod prop_support;
+use prop_support::any_value;
 
 proptest! {
     #[test]

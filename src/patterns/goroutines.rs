@@ -87,6 +87,45 @@ pub fn check_panic_in(batch: &Batch, panic_in: Option<usize>) -> Result<(), Stri
     }
 }
 
+/// The command line of the three fixed versions.
+#[derive(Debug, clap::Parser)]
+pub struct FixedArgs {
+    #[command(flatten)]
+    pub batch: Batch,
+    /// Make task N panic, to see how a failed task is reported.
+    #[arg(long, value_name = "N")]
+    pub panic_in: Option<usize>,
+}
+
+// ANCHOR: fixed_main
+/// The `main` of each fixed version's bin. It checks the arguments before
+/// any thread starts (a bad one ends the program with a message and exit
+/// status 2), runs `version`, prints its report, and exits with status 1
+/// if a task panicked.
+pub fn fixed_main(
+    bin: &'static str,
+    title: &'static str,
+    version: fn(&Batch, Option<usize>) -> Outcome,
+) -> std::process::ExitCode {
+    use clap::{CommandFactory, FromArgMatches, error::ErrorKind};
+    let mut command = FixedArgs::command().name(bin).about(title);
+    let args =
+        FixedArgs::from_arg_matches(&command.clone().get_matches()).unwrap_or_else(|e| e.exit());
+    if let Err(why) = check_panic_in(&args.batch, args.panic_in) {
+        command.error(ErrorKind::ValueValidation, why).exit();
+    }
+    one_line_panic_hook();
+    println!("{title}");
+    let outcome = version(&args.batch, args.panic_in);
+    print!("{}", outcome.render());
+    if outcome.panicked.is_empty() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE // a task failed: say so in the exit status
+    }
+}
+// ANCHOR_END: fixed_main
+
 // ANCHOR: panic_hook
 /// Replaces the default panic message (which names a file and line, and
 /// adds a backtrace when `RUST_BACKTRACE` is set) with one stable line.

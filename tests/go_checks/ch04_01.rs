@@ -231,8 +231,7 @@ fn an_early_return_deadlocks_wait(go: &Go) -> Check {
 /// in order, and takes about one sleep (checked loosely: under five).
 fn the_fixed_go_program_takes_about_one_sleep(go: &Go) -> Check {
     let listing = go.listing(FIXED);
-    let vet = listing.vet();
-    claim!(vet.success, "go vet complained:\n{}", vet.all());
+    listing.vet_clean()?;
     let sleep = Duration::from_millis(200);
     let run = listing.run(&["-sleep", "200ms"]);
     claim!(run.success, "it failed:\n{}", run.all());
@@ -250,12 +249,7 @@ fn the_fixed_go_program_takes_about_one_sleep(go: &Go) -> Check {
         "ten parallel sleeps of {sleep:?} took {:?}",
         run.elapsed
     );
-    let race = listing.run_race(&["-sleep", "10ms"]);
-    claim!(
-        race.success && !race.all().contains("DATA RACE"),
-        "the race detector reported:\n{}",
-        race.all()
-    );
+    listing.race_clean(&["-sleep", "10ms"])?;
     Ok(())
 }
 
@@ -264,15 +258,8 @@ fn the_fixed_go_program_takes_about_one_sleep(go: &Go) -> Check {
 /// load-compare-store can lose the peak (loom shows how).
 fn the_check_then_act_gauge_passes_vet_and_race(go: &Go) -> Check {
     let listing = go.listing(GAUGE);
-    let vet = listing.vet();
-    claim!(vet.success, "go vet complained:\n{}", vet.all());
-    let race = listing.run_race(&[]);
-    claim!(
-        race.success && !race.all().contains("DATA RACE"),
-        "the race detector should be silent, but exited {:?}:\n{}",
-        race.code,
-        race.all()
-    );
+    listing.vet_clean()?;
+    let race = listing.race_clean(&[])?;
     claim!(
         race.stdout.starts_with("peak: "),
         "unexpected output:\n{}",

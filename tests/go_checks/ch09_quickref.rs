@@ -72,19 +72,8 @@ fn rust_output(name: &str) -> Result<Vec<String>, String> {
 /// Builds, vets and runs a listing under the race detector; returns its lines.
 fn clean_run(go: &Go, name: &str) -> Result<Vec<String>, String> {
     let listing = go.listing(name);
-    let vet = listing.vet();
-    claim!(
-        vet.success,
-        "go vet complained about {name}:\n{}",
-        vet.all()
-    );
-    let run = listing.run_race(&[]);
-    claim!(
-        run.success && !run.all().contains("DATA RACE"),
-        "{name} failed or raced (exit {:?}):\n{}",
-        run.code,
-        run.all()
-    );
+    listing.vet_clean()?;
+    let run = listing.race_clean(&[])?;
     Ok(run.lines().into_iter().map(str::to_string).collect())
 }
 
@@ -108,14 +97,8 @@ fn mutex_counter_prints_4000(go: &Go) -> Check {
 
 fn mutex_counter_is_vet_and_race_clean(go: &Go) -> Check {
     let listing = go.listing("ch09-01-mutex-counter");
-    let vet = listing.vet();
-    claim!(vet.success, "go vet complained:\n{}", vet.all());
-    let race = listing.run_race(&[]);
-    claim!(
-        race.success && !race.all().contains("DATA RACE"),
-        "the race detector reported:\n{}",
-        race.all()
-    );
+    listing.vet_clean()?;
+    listing.race_clean(&[])?;
     Ok(())
 }
 
@@ -124,12 +107,7 @@ fn racy_counter_is_caught_only_at_run_time(go: &Go) -> Check {
     let listing = go.listing("ch09-01-racy-counter");
     let build = listing.build();
     claim!(build.success, "it should compile, but:\n{}", build.all());
-    let vet = listing.vet();
-    claim!(
-        vet.success,
-        "go vet should not flag it, but said:\n{}",
-        vet.all()
-    );
+    listing.vet_clean()?;
     let race = listing.run_race(&[]);
     claim!(
         race.all().contains("WARNING: DATA RACE") && race.code == Some(66),
@@ -267,8 +245,7 @@ fn worker_pool_prints_what_the_rust_twin_prints(go: &Go) -> Check {
 /// time with "send on closed channel" (exit status 2).
 fn send_on_closed_channel_passes_vet_and_panics(go: &Go) -> Check {
     let listing = go.listing("ch09-02-send-on-closed");
-    let vet = listing.vet();
-    claim!(vet.success, "go vet flagged it:\n{}", vet.all());
+    listing.vet_clean()?;
     let run = listing.run(&[]);
     claim!(
         run.code == Some(2) && run.stderr.contains("panic: send on closed channel"),
@@ -289,15 +266,8 @@ fn send_on_closed_channel_passes_vet_and_panics(go: &Go) -> Check {
 /// updates are a logic race, not a data race.
 fn atomic_lost_update_passes_vet_and_race(go: &Go) -> Check {
     let listing = go.listing("ch09-01-atomic-lost-update");
-    let vet = listing.vet();
-    claim!(vet.success, "go vet complained:\n{}", vet.all());
-    let race = listing.run_race(&[]);
-    claim!(
-        race.success && !race.all().contains("DATA RACE"),
-        "the race detector should be silent, but exited {:?}:\n{}",
-        race.code,
-        race.all()
-    );
+    listing.vet_clean()?;
+    let race = listing.race_clean(&[])?;
     claim!(
         race.stdout.starts_with("counter: ") && race.stdout.contains(" of 2000"),
         "unexpected output:\n{}",
@@ -310,8 +280,7 @@ fn atomic_lost_update_passes_vet_and_race(go: &Go) -> Check {
 /// at run time with "close of closed channel" (exit status 2).
 fn closing_twice_passes_vet_and_panics(go: &Go) -> Check {
     let listing = go.listing("ch09-02-close-twice");
-    let vet = listing.vet();
-    claim!(vet.success, "go vet flagged it:\n{}", vet.all());
+    listing.vet_clean()?;
     let run = listing.run(&[]);
     claim!(
         run.code == Some(2) && run.stderr.contains("panic: close of closed channel"),
@@ -332,8 +301,7 @@ fn closing_twice_passes_vet_and_panics(go: &Go) -> Check {
 /// never proceed can never report success, so this holds in every run.)
 fn a_send_nobody_receives_stays_blocked(go: &Go) -> Check {
     let listing = go.listing("ch09-02-send-no-receiver");
-    let vet = listing.vet();
-    claim!(vet.success, "go vet flagged it:\n{}", vet.all());
+    listing.vet_clean()?;
     let run = listing.run(&[]);
     claim!(
         run.success && run.lines() == ["after 200ms the send is still blocked"],

@@ -250,6 +250,36 @@ impl Listing {
     pub fn run_race(&self, args: &[&str]) -> Run {
         self.run_with(true, args)
     }
+
+    /// `go vet` reports nothing.
+    pub fn vet_clean(&self) -> Check {
+        let vet = self.vet();
+        if vet.success {
+            Ok(())
+        } else {
+            Err(format!(
+                "go vet complained about go/{}:\n{}",
+                self.name,
+                vet.all()
+            ))
+        }
+    }
+
+    /// Built with `-race` and run with `args`, it succeeds and the race
+    /// detector reports nothing. Returns the run for further claims.
+    pub fn race_clean(&self, args: &[&str]) -> Result<Run, String> {
+        let race = self.run_race(args);
+        if race.success && !race.all().contains("DATA RACE") {
+            Ok(race)
+        } else {
+            Err(format!(
+                "go/{} under -race exited {:?}; the detector should be silent:\n{}",
+                self.name,
+                race.code,
+                race.all()
+            ))
+        }
+    }
 }
 
 /// What a check returns: `Err` with a message says which claim failed.
