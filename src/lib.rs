@@ -1,14 +1,37 @@
 //! The library behind *From Go to Rust: concurrency and distributed-systems
 //! patterns*.
 //!
-//! Modules mirror the book: [`models`] holds the formulas of the source
-//! article's section 3 (as written, and the models engineers use instead);
-//! [`patterns`] holds the concurrent code the chapters teach. Everything
-//! concurrent takes its primitives from [`sync`], so loom can check it.
+//! One module per pillar of the source article, each holding its formula
+//! (section 3.x) and its program with the fixes (section 4.x), then the
+//! modules for the sections after them:
+//!
+//! | module | chapters it serves |
+//! |---|---|
+//! | [`parallelism`] | 3.1 the P formula and the models; 4.1 the port, the fixes, CPU-bound work, exercises |
+//! | [`trends`] | 7 tail latency under fan-out, backoff with jitter |
+//! | [`quickref`] | the Go-to-Rust quick reference's checked patterns |
+//! | [`support`] | every chapter: the error type, panics, command lines, charts |
+//! | [`sync`] | every concurrent module: `std::sync`, or loom's twin under `--cfg loom` |
+//!
+//! The runnable listings are `src/bin/chNN-MM-slug.rs`, one `main` each;
+//! section 9 is the quick reference. Sections 1, 2, 5, 6 and 8 need no
+//! library code: their programs are whole in their bins.
+//!
+//! The `full` feature (on by default) brings the runtimes and tools the
+//! programs use: tokio, rayon, clap, tracing and plotters. The loom suite
+//! (`loom/`) builds the crate without it, so a model check compiles only
+//! the code it checks.
 
-pub mod cli;
-pub mod exercises;
-pub mod models;
-pub mod patterns;
-pub mod plots;
+pub mod parallelism;
+pub mod quickref;
+pub mod support;
 pub mod sync;
+pub mod trends;
+
+/// Every chart the book shows: its file name in `chapters/images/` and its
+/// SVG. `tests/charts.rs` checks that the files are current.
+#[cfg(feature = "full")]
+pub fn book_charts() -> Result<Vec<(&'static str, String)>, support::charts::ChartError> {
+    let scaling = parallelism::chart::scaling_chart(parallelism::chart::SCALING)?;
+    Ok(vec![("ch03-01-scaling.svg", scaling.to_svg()?)])
+}

@@ -38,7 +38,8 @@ impl Fixture {
     fn clean() -> Fixture {
         let dir = tempfile::tempdir().expect("scratch dir");
         let f = Fixture { dir };
-        let mut summary = String::from("# Summary\n\n[Introduction](introduction.md)\n\n");
+        let mut summary =
+            String::from("# Summary\n\n[Introduction](introduction.md)\n\n");
         for (number, file) in SECTIONS {
             let depth = number.matches('.').count();
             let link = if *number == "1" { *file } else { "" };
@@ -283,6 +284,49 @@ fn output_typed_into_a_console_block_fails() {
         "$ cargo run --bin ch01-01-demo\n4\n",
     );
     f.assert_only_problem("holds lines that are not `$ ` commands");
+}
+
+#[test]
+fn a_wide_included_line_fails() {
+    let f = Fixture::clean();
+    let wide = format!("    println!(\"{}\");", "x".repeat(80));
+    f.edit("src/bin/ch01-01-demo.rs", "    println!(\"4\");", &wide);
+    f.assert_only_problem("line 1 of the anchor is 97 columns wide");
+}
+
+#[test]
+fn a_wide_line_outside_the_anchor_fails_only_when_the_whole_file_is_shown() {
+    let f = Fixture::clean();
+    let wide = format!("// {}\n", "x".repeat(88));
+    f.edit(
+        "src/bin/ch01-01-demo.rs",
+        "fn main() {\n",
+        &format!("{wide}fn main() {{\n"),
+    );
+    let problems = check(f.dir.path());
+    assert!(problems.is_empty(), "{problems:?}");
+    f.edit(
+        PAGE,
+        "{{#include ../src/bin/ch01-01-demo.rs:main}}",
+        "{{#rustdoc_include ../src/bin/ch01-01-demo.rs:main}}",
+    );
+    f.assert_only_problem("line 1 is 91 columns wide");
+}
+
+#[test]
+fn a_wide_go_line_counts_tabs_as_four_columns() {
+    let f = Fixture::clean();
+    let wide = format!("\t\tfmt.Println(\"{}\")", "x".repeat(70));
+    f.edit("go/ch01-01-demo/main.go", "\tfmt.Println(4)", &wide);
+    f.assert_only_problem("93 columns wide");
+}
+
+#[test]
+fn a_wide_console_line_fails() {
+    let f = Fixture::clean();
+    let wide = format!("$ cargo run --bin ch01-01-demo -- {}\n", "x".repeat(60));
+    f.append(PAGE, &format!("\n```console\n{wide}```\n"));
+    f.assert_only_problem("a `console` block has a line 94 columns wide");
 }
 
 #[test]

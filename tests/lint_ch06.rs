@@ -34,7 +34,9 @@ fn compile(driver: &str) -> (bool, String) {
         .arg(out_dir.path().join("fixture.rmeta"))
         .arg(format!("{FIXTURE}.rs"))
         .output()
-        .unwrap_or_else(|e| panic!("could not run {driver} (part of the toolchain CI uses): {e}"));
+        .unwrap_or_else(|e| {
+            panic!("could not run {driver} (part of the toolchain CI uses): {e}")
+        });
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stderr).into_owned(),

@@ -33,9 +33,9 @@ fn bin_dir() -> PathBuf {
 
 /// The command line of an output file, split into the bin and its arguments.
 fn parse_command(first: &str) -> Result<(String, Vec<String>), String> {
-    let rest = first
-        .strip_prefix("$ cargo run --bin ")
-        .ok_or_else(|| format!("first line must start with `$ cargo run --bin `: {first:?}"))?;
+    let rest = first.strip_prefix("$ cargo run --bin ").ok_or_else(|| {
+        format!("first line must start with `$ cargo run --bin `: {first:?}")
+    })?;
     if rest.contains(['"', '\'', '\\']) {
         return Err(format!("no quoting in output commands, please: {first:?}"));
     }
@@ -44,7 +44,9 @@ fn parse_command(first: &str) -> Result<(String, Vec<String>), String> {
     let args: Vec<String> = match words.next() {
         None => Vec::new(),
         Some("--") => words.map(str::to_string).collect(),
-        Some(other) => return Err(format!("expected `--` before arguments, found {other:?}")),
+        Some(other) => {
+            return Err(format!("expected `--` before arguments, found {other:?}"));
+        }
     };
     Ok((bin, args))
 }
@@ -142,7 +144,8 @@ fn bins() -> Vec<String> {
         .expect("read src/bin")
         .filter_map(|e| {
             let p = e.ok()?.path();
-            (p.extension()? == "rs").then(|| p.file_stem()?.to_str().map(str::to_string))?
+            (p.extension()? == "rs")
+                .then(|| p.file_stem()?.to_str().map(str::to_string))?
         })
         .collect();
     names.sort();
@@ -177,7 +180,8 @@ fn main() {
             let (bin, _) = parse_command(text.lines().next().unwrap_or_default())?;
             shown.insert(bin);
         }
-        let missing: Vec<String> = bins().into_iter().filter(|b| !shown.contains(b)).collect();
+        let missing: Vec<String> =
+            bins().into_iter().filter(|b| !shown.contains(b)).collect();
         if missing.is_empty() {
             Ok(())
         } else {
@@ -199,7 +203,8 @@ fn main() {
         if b != "x" || a != ["--n", "3"] {
             return Err("wrong parse".into());
         }
-        if parse_command("$ cargo run --bin x --n 3").is_ok() || parse_command("cargo run").is_ok()
+        if parse_command("$ cargo run --bin x --n 3").is_ok()
+            || parse_command("cargo run").is_ok()
         {
             return Err("accepted a malformed command".into());
         }

@@ -1,4 +1,4 @@
-// The Go twin of Gauge::enter_check_then_act in src/patterns/task_runner.rs:
+// The Go twin of Gauge::enter_check_then_act in src/parallelism/tracker.rs:
 // a gauge of busy goroutines whose high-water mark is kept with a load, a
 // compare and a store. Every access is atomic, so the race detector has no
 // data race to report, yet the peak can be lost.

@@ -1,4 +1,4 @@
-// The Go twin of lost_update in src/patterns/counter.rs: every access is
+// The Go twin of lost_update in src/quickref/counter.rs: every access is
 // atomic, so go vet and the race detector have nothing to report, yet the
 // load followed by a store can lose an increment.
 package main

@@ -36,7 +36,8 @@ func buffered(capacity int) {
 		case ch <- v:
 			fmt.Printf("buffered(%d): sent %d without a receiver\n", capacity, v)
 		default:
-			fmt.Printf("buffered(%d): a send of %d would block: the buffer is full\n", capacity, v)
+			fmt.Printf("buffered(%d): a send of %d would block: the buffer is full\n",
+				capacity, v)
 		}
 	}
 	close(ch)

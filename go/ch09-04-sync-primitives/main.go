@@ -23,7 +23,8 @@ func rwmutex() {
 	second := mu.TryRLock()
 	fmt.Printf("rwlock: a second reader got in: %t\n", second)
 	blocked := !mu.TryLock()
-	fmt.Printf("rwlock: a writer would block while %s is being read: %t\n", config, blocked)
+	fmt.Printf("rwlock: a writer would block while %s is being read: %t\n",
+		config, blocked)
 	mu.RUnlock()
 	if second {
 		mu.RUnlock()
@@ -56,7 +57,8 @@ func once() {
 		}()
 	}
 	wg.Wait()
-	fmt.Printf("once: 4 threads asked, the initialiser ran %d time, value %d\n", runs.Load(), settings)
+	fmt.Printf("once: 4 threads asked, the initialiser ran %d time, value %d\n",
+		runs.Load(), settings)
 	// ANCHOR_END: once
 }
 
@@ -78,6 +80,7 @@ func atomics() {
 	wg.Wait()
 	total := hits.Load()
 	swapped := hits.CompareAndSwap(4000, 0)
-	fmt.Printf("atomic: 4 threads x 1000 adds = %d, CompareAndSwap(4000, 0) = %t\n", total, swapped)
+	fmt.Printf("atomic: 4 threads x 1000 adds = %d, CompareAndSwap(4000, 0) = %t\n",
+		total, swapped)
 	// ANCHOR_END: atomic
 }

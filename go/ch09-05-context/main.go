@@ -70,7 +70,8 @@ func cancellation() {
 	defer cancel2()
 	child, cancelChild := context.WithCancel(parent2)
 	cancelChild() // cancelling a child leaves its parent alone
-	fmt.Printf("cancel: child cancelled (%v), parent's error: %v\n", child.Err(), parent2.Err())
+	fmt.Printf("cancel: child cancelled (%v), parent's error: %v\n",
+		child.Err(), parent2.Err())
 }
 
 // ANCHOR_END: cancellation
@@ -100,7 +101,8 @@ func errorGroup() {
 		}()
 	}
 	wg.Wait()
-	fmt.Printf("errgroup: first error %q; the others: %s\n", context.Cause(ctx), joinNonEmpty(others))
+	fmt.Printf("errgroup: first error %q; the others: %s\n",
+		context.Cause(ctx), joinNonEmpty(others))
 }
 
 // ANCHOR_END: errgroup

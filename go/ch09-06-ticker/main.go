@@ -13,7 +13,9 @@ func main() {
 	start := time.Now()
 	ticker := time.NewTicker(period)
 	defer ticker.Stop()
-	stamp := func(t time.Time) time.Duration { return t.Sub(start).Round(10 * time.Millisecond) }
+	stamp := func(t time.Time) time.Duration {
+		return t.Sub(start).Round(10 * time.Millisecond)
+	}
 
 	first := <-ticker.C // a tick's value is the time it was due
 	fmt.Printf("first tick stamped %v\n", stamp(first))
@@ -30,7 +32,8 @@ func main() {
 			drained = true
 		}
 	}
-	fmt.Printf("after a 350ms stall: %d tick was waiting, stamped %v\n", waiting, stamp(stale))
+	fmt.Printf("after a 350ms stall: %d tick was waiting, stamped %v\n",
+		waiting, stamp(stale))
 	fmt.Printf("next tick stamped %v\n", stamp(<-ticker.C))
 	fmt.Printf("ticker channel capacity: %d\n", cap(ticker.C))
 	// ANCHOR_END: main

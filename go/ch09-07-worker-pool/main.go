@@ -1,6 +1,6 @@
 // The Go side of the quick reference's worker-pool row. Its Rust twin is
 // src/bin/ch09-07-worker-pool.rs (the pool itself is
-// src/patterns/worker_pool.rs); both print the same line.
+// src/quickref/worker_pool.rs); both print the same line.
 package main
 
 import (

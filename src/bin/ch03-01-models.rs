@@ -7,12 +7,12 @@
 //! is the same on every machine.
 
 use clap::Parser;
-use cookbook::cli::{parse_duration, parse_f64_in_range, parse_in_range};
-use cookbook::models::ModelError;
-use cookbook::models::parallelism::{
-    Schedule, amdahl_fraction_of_gustafson, amdahl_speedup, gustafson_speedup, littles_law_l,
-    source_p, usl_capacity, usl_peak, work_span_bounds,
+use cookbook::parallelism::formula::{
+    Schedule, amdahl_fraction_of_gustafson, amdahl_speedup, gustafson_speedup,
+    littles_law_l, source_p, usl_capacity, usl_peak, work_span_bounds,
 };
+use cookbook::support::cli::{parse_duration, parse_f64_in_range, usize_in};
+use cookbook::support::error::ModelError;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -21,23 +21,28 @@ use std::time::Duration;
 #[derive(Parser)]
 struct Args {
     /// How many tasks, like the Go program's goroutines (1 to 1000).
-    #[arg(long, default_value = "10", value_parser = |s: &str| parse_in_range(s, 1, 1000))]
+    #[arg(long, default_value = "10", value_parser = usize_in(1..=1000))]
     tasks: usize,
     /// How long each task is busy, like the Go program's sleep (1ms to 1 hour).
     #[arg(long, default_value = "1s", value_parser = parse_task_time)]
     task_time: Duration,
     /// Workers in the parallel schedule (1 to 1000).
-    #[arg(long, default_value = "10", value_parser = |s: &str| parse_in_range(s, 1, 1000))]
+    #[arg(long, default_value = "10", value_parser = usize_in(1..=1000))]
     workers: usize,
     /// Amdahl's and Gustafson's serial fraction s (0 to 1).
-    #[arg(long, default_value = "0.05", allow_negative_numbers = true, value_parser = |s: &str| parse_f64_in_range(s, 0.0, 1.0))]
+    #[arg(long, default_value = "0.05", allow_negative_numbers = true, value_parser = fraction)]
     serial: f64,
     /// The USL's contention coefficient alpha (0 to 1).
-    #[arg(long, default_value = "0.05", allow_negative_numbers = true, value_parser = |s: &str| parse_f64_in_range(s, 0.0, 1.0))]
+    #[arg(long, default_value = "0.05", allow_negative_numbers = true, value_parser = fraction)]
     alpha: f64,
     /// The USL's coherency coefficient beta (0 to 1).
-    #[arg(long, default_value = "0.002", allow_negative_numbers = true, value_parser = |s: &str| parse_f64_in_range(s, 0.0, 1.0))]
+    #[arg(long, default_value = "0.002", allow_negative_numbers = true, value_parser = fraction)]
     beta: f64,
+}
+
+/// A model fraction: a number from 0 to 1.
+fn fraction(text: &str) -> Result<f64, String> {
+    parse_f64_in_range(text, 0.0, 1.0)
 }
 
 /// A task time: a duration (see `parse_duration`) of at least a millisecond.
@@ -72,7 +77,9 @@ fn run(args: &Args) -> Result<(), ModelError> {
         "The source's P = (T1 + ... + Tn) / T_total for {} tasks of {:.3} s",
         args.tasks, tasks[0]
     );
-    println!("schedule                        workers   T_total  sum of T_i       P  tasks/s");
+    println!(
+        "schedule                        workers   T_total  sum of T_i       P  tasks/s"
+    );
     let rows = [
         (
             "serial (lock held in sleep)",
@@ -93,24 +100,26 @@ fn run(args: &Args) -> Result<(), ModelError> {
         let p = source_p(&times, total)?;
         let sum: f64 = times.iter().sum();
         let throughput = times.len() as f64 / total;
-        println!("{name:<30} {workers:>8} {total:>7.3} s {sum:>9.3} s {p:>7.2} {throughput:>8.2}");
+        let times = format!("{total:>7.3} s {sum:>9.3} s");
+        println!("{name:<30} {workers:>8} {times} {p:>7.2} {throughput:>8.2}");
     }
     // Spawn-to-finish times are time in system: their P is Little's L.
     let in_system = serial.times_in_system();
     let arrival_rate = in_system.len() as f64 / serial.makespan();
     let mean_time_in_system = in_system.iter().sum::<f64>() / in_system.len() as f64;
+    let l = littles_law_l(arrival_rate, mean_time_in_system)?;
     println!(
-        "Little's law, serial run: lambda = {arrival_rate:.2} tasks/s x W = {mean_time_in_system:.3} s = L = {:.2} tasks in the system",
-        littles_law_l(arrival_rate, mean_time_in_system)?
+        "Little's law, serial run: lambda = {arrival_rate:.2} tasks/s x \
+         W = {mean_time_in_system:.3} s = L = {l:.2} in the system",
     );
     let span = tasks.iter().copied().fold(0.0, f64::max);
     let work: f64 = tasks.iter().sum();
     let (lower, upper) = work_span_bounds(work, span, args.workers as f64)?;
     println!(
-        "work/span bounds on {} workers: {lower:.3} s <= T_p <= {upper:.3} s; the list schedule takes {:.3} s",
-        args.workers,
-        parallel.makespan()
+        "work/span bounds on {} workers: {lower:.3} s <= T_p <= {upper:.3} s;",
+        args.workers
     );
+    println!("  the list schedule takes {:.3} s", parallel.makespan());
     // ANCHOR_END: schedules
     println!();
     // ANCHOR: models
@@ -131,10 +140,10 @@ fn run(args: &Args) -> Result<(), ModelError> {
     let n = 16.0;
     let s_a = amdahl_fraction_of_gustafson(args.serial, n)?;
     println!(
-        "Gustafson's s = {} on {n} workers is Amdahl's s = {s_a:.4} on one worker: Amdahl then gives {:.2}",
-        args.serial,
-        amdahl_speedup(s_a, n)?
+        "Gustafson's s = {} on {n} workers is Amdahl's s = {s_a:.4} on one worker:",
+        args.serial
     );
+    println!("  Amdahl then gives {:.2}", amdahl_speedup(s_a, n)?);
     if args.serial > 0.0 {
         println!("Amdahl's ceiling 1/s = {:.2}", 1.0 / args.serial);
     } else {

@@ -5,21 +5,21 @@
 //! Run: `cargo run --bin ch04-01-cpu-rayon -- --threads 2`
 
 use clap::Parser;
-use cookbook::cli::parse_in_range;
-use cookbook::patterns::cpu_work::{
+use cookbook::parallelism::cpu_bound::{
     count_primes_rayon, count_primes_sequential, count_primes_threads,
 };
+use cookbook::support::cli::usize_in;
 use std::time::{Duration, Instant};
 
 /// Counts primes sequentially, with threads, and with rayon, and compares.
 #[derive(Parser)]
 struct Args {
     /// Count the primes below this number (1000 to 100000000).
-    #[arg(long, default_value = "2000000", value_parser = |s: &str| parse_in_range(s, 1_000, 100_000_000))]
+    #[arg(long, default_value = "2000000", value_parser = usize_in(1_000..=100_000_000))]
     limit: usize,
     /// Threads for the threaded and the rayon versions (1 to 64);
     /// the default is the number of cores.
-    #[arg(long, value_parser = |s: &str| parse_in_range(s, 1, 64))]
+    #[arg(long, value_parser = usize_in(1..=64))]
     threads: Option<usize>,
 }
 

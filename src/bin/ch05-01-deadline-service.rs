@@ -8,7 +8,7 @@
 //! Run: `cargo run --bin ch05-01-deadline-service -- --deadline 100ms --concurrency 4`
 
 use clap::Parser;
-use cookbook::cli::{parse_duration, parse_in_range};
+use cookbook::support::cli::{parse_duration, usize_in};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
@@ -20,13 +20,13 @@ use tokio::time::{Instant, sleep, sleep_until, timeout};
 #[derive(Parser)]
 struct Args {
     /// How many requests arrive, 10 ms apart (1 to 200).
-    #[arg(long, default_value = "16", value_parser = |s: &str| parse_in_range(s, 1, 200))]
+    #[arg(long, default_value = "16", value_parser = usize_in(1..=200))]
     requests: usize,
     /// The deadline of each request, counted from its arrival.
     #[arg(long, default_value = "100ms", value_parser = parse_duration)]
     deadline: Duration,
     /// How many requests may call the backend at once (1 to 16).
-    #[arg(long, default_value = "4", value_parser = |s: &str| parse_in_range(s, 1, 16))]
+    #[arg(long, default_value = "4", value_parser = usize_in(1..=16))]
     concurrency: usize,
     /// Seed of the backend's simulated latencies.
     #[arg(long, default_value = "2")]
@@ -125,7 +125,7 @@ async fn main() {
             (Some(s), None) => {
                 expired += 1;
                 println!(
-                    "{head} DEADLINE while calling the backend (waited {} ms for a slot)",
+                    "{head} DEADLINE in the backend call (waited {} ms for a slot)",
                     ms(s - o.arrived)
                 );
             }

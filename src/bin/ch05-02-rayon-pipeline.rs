@@ -4,7 +4,7 @@
 //! Run: `cargo run --bin ch05-02-rayon-pipeline -- --records 1000000 --seed 42`
 
 use clap::Parser;
-use cookbook::cli::parse_in_range;
+use cookbook::support::cli::usize_in;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
@@ -14,7 +14,7 @@ use std::time::Instant;
 #[derive(Parser)]
 struct Args {
     /// How many log records to generate (1 to 5000000).
-    #[arg(long, default_value = "1000000", value_parser = |s: &str| parse_in_range(s, 1, 5_000_000))]
+    #[arg(long, default_value = "1000000", value_parser = usize_in(1..=5_000_000))]
     records: usize,
     /// Seed of the generator, so every run sees the same data.
     #[arg(long, default_value = "42")]
@@ -53,7 +53,8 @@ impl Summary {
         if ok {
             s.latency_sum_us = u64::from(r.latency_us);
             s.max_latency_us = r.latency_us;
-            s.slow_per_endpoint[usize::from(r.endpoint)] = u64::from(r.latency_us > 100_000);
+            s.slow_per_endpoint[usize::from(r.endpoint)] =
+                u64::from(r.latency_us > 100_000);
         }
         s
     }

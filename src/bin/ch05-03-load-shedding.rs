@@ -9,7 +9,7 @@
 //! Run: `cargo run --bin ch05-03-load-shedding -- --events 200 --capacity 8`
 
 use clap::Parser;
-use cookbook::cli::parse_in_range;
+use cookbook::support::cli::usize_in;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep, sleep_until};
@@ -21,10 +21,10 @@ const SERVICE_TIME: Duration = Duration::from_millis(3);
 #[derive(Parser)]
 struct Args {
     /// How many events arrive (1 to 2000).
-    #[arg(long, default_value = "200", value_parser = |s: &str| parse_in_range(s, 1, 2000))]
+    #[arg(long, default_value = "200", value_parser = usize_in(1..=2000))]
     events: usize,
     /// Capacity of the bounded queue (1 to 1000).
-    #[arg(long, default_value = "8", value_parser = |s: &str| parse_in_range(s, 1, 1000))]
+    #[arg(long, default_value = "8", value_parser = usize_in(1..=1000))]
     capacity: usize,
 }
 
@@ -105,11 +105,12 @@ fn percentile(sorted: &[Duration], q: f64) -> u128 {
     sorted[rank - 1].as_millis()
 }
 
+/// Prints one row of the table whose header `main` prints.
 fn report(name: &str, mut run: Run) {
     run.latencies.sort();
     let l = &run.latencies;
     println!(
-        "{name}: processed {:3}, shed {:3}; latency p50 {:3} ms, p99 {:3} ms, max {:3} ms",
+        "{name:<22} {:>9} {:>5} {:>11} ms {:>4} ms {:>4} ms",
         l.len(),
         run.shed,
         percentile(l, 0.50),
@@ -127,8 +128,12 @@ async fn main() {
         ARRIVAL_EVERY.as_millis(),
         SERVICE_TIME.as_millis()
     );
-    report("unbounded queue          ", unbounded(args.events).await);
-    let name = format!("bounded queue ({:4}), shed", args.capacity);
+    println!(
+        "{:<22} {:>9} {:>5} {:>14} {:>7} {:>7}",
+        "queue", "processed", "shed", "latency p50", "p99", "max"
+    );
+    report("unbounded", unbounded(args.events).await);
+    let name = format!("bounded ({}), shedding", args.capacity);
     let bounded = bounded_with_shedding(args.events, args.capacity).await;
     // One event in service plus `capacity` waiting, each taking SERVICE_TIME.
     let bound = SERVICE_TIME * (args.capacity as u32 + 1);

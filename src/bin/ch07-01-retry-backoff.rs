@@ -8,8 +8,8 @@
 //! Run: `cargo run --bin ch07-01-retry-backoff -- --clients 4 --outage 1s`
 
 use clap::Parser;
-use cookbook::cli::{parse_duration, parse_in_range};
-use cookbook::patterns::backoff::Backoff;
+use cookbook::support::cli::{parse_duration, usize_in};
+use cookbook::trends::backoff::Backoff;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::collections::BTreeMap;
@@ -19,7 +19,7 @@ use std::time::Duration;
 #[derive(Parser)]
 struct Args {
     /// How many clients fail at the same moment (1 to 20).
-    #[arg(long, default_value = "4", value_parser = |s: &str| parse_in_range(s, 1, 20))]
+    #[arg(long, default_value = "4", value_parser = usize_in(1..=20))]
     clients: usize,
     /// How long the server stays down; calls after that succeed.
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
@@ -56,7 +56,8 @@ fn show(name: &str, clients: &[Vec<Duration>], outage: Duration) {
     println!("{name}:");
     let mut per_window: BTreeMap<u128, usize> = BTreeMap::new();
     for (i, calls) in clients.iter().enumerate() {
-        let times: Vec<String> = calls.iter().map(|t| t.as_millis().to_string()).collect();
+        let times: Vec<String> =
+            calls.iter().map(|t| t.as_millis().to_string()).collect();
         let done = calls.last().is_some_and(|t| *t >= outage);
         println!(
             "  client {i}: calls at ms [{}] {}",
@@ -69,13 +70,15 @@ fn show(name: &str, clients: &[Vec<Duration>], outage: Duration) {
     }
     let retries: usize = clients.iter().map(|c| c.len() - 1).sum();
     let burst = per_window.values().max().copied().unwrap_or(0);
-    println!("  {retries} retries; worst burst: {burst} retries within one {WINDOW_MS} ms window");
+    println!(
+        "  {retries} retries; worst burst: {burst} retries within one {WINDOW_MS} ms window"
+    );
 }
 
 fn main() {
     let args = Args::parse();
-    let policy =
-        Backoff::new(Duration::from_millis(100), Duration::from_secs(2)).expect("a valid policy");
+    let policy = Backoff::new(Duration::from_millis(100), Duration::from_secs(2))
+        .expect("a valid policy");
     println!(
         "{} clients fail at t = 0; the server is down for {} ms; base 100 ms, cap 2000 ms",
         args.clients,

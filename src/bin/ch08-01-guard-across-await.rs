@@ -48,7 +48,7 @@ async fn main() {
         lens.push(t.await.unwrap());
     }
     println!(
-        "scoped std guard: lengths seen {lens:?}, log {:?}, the three writes took {:?}",
+        "scoped std guard: lengths seen {lens:?}, log {:?}, 3 writes took {:?}",
         log.lock().unwrap(),
         start.elapsed()
     );
@@ -63,7 +63,7 @@ async fn main() {
         lens.push(t.await.unwrap());
     }
     println!(
-        "tokio::sync::Mutex held across .await: lengths seen {lens:?}, log {:?}, the three writes took {:?}",
+        "tokio Mutex held across .await: lengths seen {lens:?}, log {:?}, 3 writes took {:?}",
         log.lock().await,
         start.elapsed()
     );

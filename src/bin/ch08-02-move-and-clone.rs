@@ -45,6 +45,7 @@ async fn main() {
         let b = s.spawn(|| regions.iter().max_by_key(|r| r.len()).copied());
         (a.join().unwrap(), b.join().unwrap())
     });
-    println!("two scoped threads borrowed {regions:?}: {letters} letters, longest {longest:?}");
+    println!("two scoped threads borrowed {regions:?}");
+    println!("they counted {letters} letters, longest {longest:?}");
     // ANCHOR_END: scoped
 }

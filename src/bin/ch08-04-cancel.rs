@@ -39,7 +39,8 @@ async fn main() {
     // ANCHOR: drop
     println!("1. drop the future (here: the timeout drops it)");
     let start = Instant::now();
-    let result = tokio::time::timeout(Duration::from_millis(250), work("dropped", start)).await;
+    let result =
+        tokio::time::timeout(Duration::from_millis(250), work("dropped", start)).await;
     println!("  result: {result:?}");
     // ANCHOR_END: drop
 

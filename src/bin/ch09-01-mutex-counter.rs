@@ -3,7 +3,7 @@
 //! Run: `cargo run --bin ch09-01-mutex-counter -- --workers 4 --per-worker 1000`
 
 use clap::Parser;
-use cookbook::cli::parse_in_range;
+use cookbook::support::cli::usize_in;
 use std::sync::Mutex;
 use std::thread;
 
@@ -11,10 +11,10 @@ use std::thread;
 #[derive(Parser)]
 struct Args {
     /// How many threads to start (1 to 64).
-    #[arg(long, default_value = "4", value_parser = |s: &str| parse_in_range(s, 1, 64))]
+    #[arg(long, default_value = "4", value_parser = usize_in(1..=64))]
     workers: usize,
     /// How many increments each thread makes (0 to 1000000).
-    #[arg(long, default_value = "1000", value_parser = |s: &str| parse_in_range(s, 0, 1_000_000))]
+    #[arg(long, default_value = "1000", value_parser = usize_in(0..=1_000_000))]
     per_worker: usize,
 }
 

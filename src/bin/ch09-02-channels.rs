@@ -6,7 +6,7 @@
 //! the last one, which has no Go equivalent.
 
 use clap::Parser;
-use cookbook::cli::parse_in_range;
+use cookbook::support::cli::usize_in;
 use std::sync::mpsc::{self, RecvError, TrySendError};
 use std::thread;
 
@@ -15,7 +15,7 @@ use std::thread;
 #[derive(Parser)]
 struct Args {
     /// The buffered channel's capacity (1 to 16).
-    #[arg(long, default_value = "2", value_parser = |s: &str| parse_in_range(s, 1, 16))]
+    #[arg(long, default_value = "2", value_parser = usize_in(1..=16))]
     capacity: usize,
 }
 
@@ -56,7 +56,9 @@ fn buffered(capacity: usize) {
         match tx.try_send(v) {
             Ok(()) => println!("buffered({capacity}): sent {v} without a receiver"),
             Err(TrySendError::Full(v)) => {
-                println!("buffered({capacity}): a send of {v} would block: the buffer is full")
+                println!(
+                    "buffered({capacity}): a send of {v} would block: the buffer is full"
+                )
             }
             Err(TrySendError::Disconnected(_)) => unreachable!("rx is alive"),
         }

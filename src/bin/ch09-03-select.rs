@@ -5,14 +5,14 @@
 //! Its Go twin is `go/ch09-03-select`.
 
 use clap::Parser;
-use cookbook::cli::parse_in_range;
+use cookbook::support::cli::usize_in;
 use tokio::sync::mpsc;
 
 /// Counts which branch `select!` takes when more than one is ready.
 #[derive(Parser)]
 struct Args {
     /// How many rounds to run with both channels ready (100 to 1000000).
-    #[arg(long, default_value = "10000", value_parser = |s: &str| parse_in_range(s, 100, 1_000_000))]
+    #[arg(long, default_value = "10000", value_parser = usize_in(100..=1_000_000))]
     rounds: usize,
 }
 

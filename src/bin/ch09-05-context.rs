@@ -30,7 +30,9 @@ async fn deadline() {
     let slow_job = time::sleep(1000 * MS);
     match time::timeout(100 * MS, slow_job).await {
         Ok(()) => println!("timeout: the job finished"),
-        Err(elapsed) => println!("timeout: gave up after {:?}: {elapsed}", start.elapsed()),
+        Err(elapsed) => {
+            println!("timeout: gave up after {:?}: {elapsed}", start.elapsed())
+        }
     }
     // `slow_job` was dropped when the timeout fired: nothing is left running.
 }
@@ -44,7 +46,8 @@ async fn worker(id: u32, token: CancellationToken) -> String {
         tokio::select! {
             // Go: case <-ctx.Done(): return ctx.Err()
             () = token.cancelled() => {
-                return format!("worker {id}: stopped after {rounds} rounds, at {:?}", start.elapsed());
+                let at = start.elapsed();
+                return format!("worker {id}: stopped after {rounds} rounds, at {at:?}");
             }
             () = time::sleep(30 * MS) => rounds += 1,
         }
@@ -76,7 +79,12 @@ async fn cancellation() {
 
 // ANCHOR: errgroup
 /// A job that takes `ms` milliseconds and then succeeds, or fails if `fails`.
-async fn job(id: u32, ms: u32, fails: bool, token: CancellationToken) -> Result<u32, String> {
+async fn job(
+    id: u32,
+    ms: u32,
+    fails: bool,
+    token: CancellationToken,
+) -> Result<u32, String> {
     tokio::select! {
         () = token.cancelled() => Err(format!("job {id}: cancelled")),
         () = time::sleep(ms * MS) => {
@@ -106,11 +114,11 @@ async fn error_group() {
     }
     others.sort();
     println!(
-        "errgroup: first error {:?} at {:?}; the others: {}",
+        "errgroup: first error {:?} at {:?}",
         first_error.expect("job 2 fails"),
-        start.elapsed(),
-        others.join(", ")
+        start.elapsed()
     );
+    println!("errgroup: the others: {}", others.join(", "));
 }
 // ANCHOR_END: errgroup
 

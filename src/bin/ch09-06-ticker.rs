@@ -7,7 +7,7 @@
 //! printed are exact and the program takes no real time to run.
 
 use clap::Parser;
-use cookbook::cli::parse_duration;
+use cookbook::support::cli::parse_duration;
 use std::time::Duration;
 use tokio::time::{self, Instant, MissedTickBehavior};
 

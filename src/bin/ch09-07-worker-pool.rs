@@ -5,17 +5,17 @@
 //! Its Go twin is `go/ch09-07-worker-pool`; the two print the same line.
 
 use clap::Parser;
-use cookbook::cli::parse_in_range;
-use cookbook::patterns::worker_pool::run_pool;
+use cookbook::quickref::worker_pool::run_pool;
+use cookbook::support::cli::usize_in;
 
 /// Squares the numbers 1..=jobs on a fixed pool of worker threads.
 #[derive(Parser)]
 struct Args {
     /// How many worker threads (1 to 16).
-    #[arg(long, default_value = "3", value_parser = |s: &str| parse_in_range(s, 1, 16))]
+    #[arg(long, default_value = "3", value_parser = usize_in(1..=16))]
     workers: usize,
     /// How many jobs (0 to 1000).
-    #[arg(long, default_value = "8", value_parser = |s: &str| parse_in_range(s, 0, 1000))]
+    #[arg(long, default_value = "8", value_parser = usize_in(0..=1000))]
     jobs: usize,
 }
 

@@ -65,7 +65,8 @@ pub fn checks() -> Checks {
 /// The lines a Rust bin's shown output holds, without its command line.
 fn rust_output(name: &str) -> Result<Vec<String>, String> {
     let path = crate::support::repo_root().join(format!("chapters/outputs/{name}.txt"));
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(text.lines().skip(1).map(str::to_string).collect())
 }
 
@@ -160,7 +161,8 @@ fn select_picks_ready_cases_at_random(go: &Go) -> Check {
         "default case line: {lines:#?}"
     );
     claim!(
-        lines.get(3).map(String::as_str) == Some("merge until both close: got [1 2 3 10 20]"),
+        lines.get(3).map(String::as_str)
+            == Some("merge until both close: got [1 2 3 10 20]"),
         "merge line: {lines:#?}"
     );
     Ok(())

@@ -33,8 +33,33 @@ pub const SECTIONS: &[(&str, &str)] = &[
 /// The unnumbered page after the sections.
 pub const QUICKREF: &str = "quickref.md";
 
+/// The widest line a page may show, in columns (a tab counts as 4, the
+/// width the book's stylesheet gives it): wider code scrolls sideways.
+pub const MAX_COLUMNS: usize = 90;
+
+/// Files whose lines are another tool's words, shown as that tool wrote
+/// them: rustc's and clippy's messages, and divan's saved tables. Their
+/// width is not the book's to choose.
+pub const TOOL_OUTPUT: &[&str] = &["tests/ui/", "tests/lint/", "benches/results/"];
+
+/// The columns a line takes on the page.
+pub fn columns(line: &str) -> usize {
+    line.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum()
+}
+
+/// The lines of `text` wider than [`MAX_COLUMNS`]: (line number, width).
+pub fn too_wide(text: &str) -> Vec<(usize, usize)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.contains("ANCHOR:") && !l.contains("ANCHOR_END:"))
+        .map(|(i, l)| (i + 1, columns(l)))
+        .filter(|&(_, w)| w > MAX_COLUMNS)
+        .collect()
+}
+
 /// Words that mark a page as unfinished.
-const PLACEHOLDERS: &[&str] = &["TODO", "TBD", "FIXME", "XXX", "lorem ipsum", "coming soon"];
+const PLACEHOLDERS: &[&str] =
+    &["TODO", "TBD", "FIXME", "XXX", "lorem ipsum", "coming soon"];
 
 /// One entry of SUMMARY.md.
 #[derive(Debug, Clone)]
@@ -101,6 +126,9 @@ pub struct Include {
     pub page: PathBuf,
     pub path: String,
     pub anchor: Option<String>,
+    /// `rustdoc_include`: the whole file is shown, the lines outside the
+    /// anchor one click away.
+    pub whole_file: bool,
 }
 
 pub fn find_includes(page: &Path, text: &str) -> Vec<Include> {
@@ -124,6 +152,7 @@ pub fn find_includes(page: &Path, text: &str) -> Vec<Include> {
         found.push(Include {
             page: page.to_path_buf(),
             path,
+            whole_file: directive == "rustdoc_include" || anchor.is_none(),
             anchor,
         });
     }
@@ -205,7 +234,8 @@ pub fn local_links(text: &str) -> Vec<String> {
             let target = after[..end].split_whitespace().next().unwrap_or_default();
             rest = &after[end..];
             let path = target.split('#').next().unwrap_or_default();
-            if path.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+            if path.is_empty() || target.contains("://") || target.starts_with("mailto:")
+            {
                 continue;
             }
             found.push(path.to_string());
@@ -235,7 +265,8 @@ fn stem(p: &Path) -> String {
 pub fn check(root: &Path) -> Vec<String> {
     let mut problems = Vec::new();
     let chapters = root.join("chapters");
-    let summary_text = fs::read_to_string(chapters.join("SUMMARY.md")).unwrap_or_default();
+    let summary_text =
+        fs::read_to_string(chapters.join("SUMMARY.md")).unwrap_or_default();
     let entries = parse_summary(&summary_text);
     if entries.is_empty() {
         problems.push("chapters/SUMMARY.md is missing or lists nothing".to_string());
@@ -265,7 +296,8 @@ pub fn check(root: &Path) -> Vec<String> {
     }
 
     // Every linked page exists; every page is linked.
-    let linked: BTreeSet<String> = entries.iter().filter_map(|e| e.link.clone()).collect();
+    let linked: BTreeSet<String> =
+        entries.iter().filter_map(|e| e.link.clone()).collect();
     for link in &linked {
         if !chapters.join(link).is_file() {
             problems.push(format!("SUMMARY.md links to missing file chapters/{link}"));
@@ -297,14 +329,25 @@ pub fn check(root: &Path) -> Vec<String> {
             }
             let source = fs::read_to_string(&target).unwrap_or_default();
             match &inc.anchor {
-                Some(a) if a.starts_with(|c: char| c.is_ascii_digit()) || a.is_empty() => problems
-                    .push(format!(
+                Some(a)
+                    if a.starts_with(|c: char| c.is_ascii_digit()) || a.is_empty() =>
+                {
+                    problems.push(format!(
                         "{shown}:{a}: a line range; use a named anchor (// ANCHOR: name)"
-                    )),
+                    ))
+                }
                 Some(a) => match anchor_body(&source, a) {
                     None => problems.push(format!("{shown}: anchor `{a}` not found")),
                     Some(body) if body.trim().is_empty() => {
                         problems.push(format!("{shown}: anchor `{a}` is empty"))
+                    }
+                    Some(body) if !inc.whole_file => {
+                        for (line, width) in too_wide(&body) {
+                            problems.push(format!(
+                                "{shown}:{a}: line {line} of the anchor is {width} columns wide; \
+                                 shown code fits in {MAX_COLUMNS}"
+                            ));
+                        }
                     }
                     Some(_) => {}
                 },
@@ -312,6 +355,16 @@ pub fn check(root: &Path) -> Vec<String> {
                     problems.push(format!("{shown}: the file is empty"))
                 }
                 None => {}
+            }
+            let tool_output = TOOL_OUTPUT.iter().any(|dir| inc.path.contains(dir))
+                && !inc.path.ends_with(".rs");
+            if inc.whole_file && !tool_output {
+                for (line, width) in too_wide(&source) {
+                    problems.push(format!(
+                        "{shown}: line {line} is {width} columns wide; \
+                         shown code fits in {MAX_COLUMNS}"
+                    ));
+                }
             }
             includes.push((name.clone(), target));
         }
@@ -339,6 +392,12 @@ pub fn check(root: &Path) -> Vec<String> {
         }
         for (info, body) in code_blocks(&text) {
             let lang = info.split([',', ' ']).next().unwrap_or_default();
+            for (_, width) in too_wide(&body).into_iter().filter(|_| lang != "mermaid") {
+                problems.push(format!(
+                    "chapters/{name}: a `{lang}` block has a line {width} columns wide; \
+                     shown code fits in {MAX_COLUMNS}"
+                ));
+            }
             let only_includes = body
                 .lines()
                 .all(|l| l.trim().is_empty() || l.trim().starts_with("{{#"));

@@ -95,7 +95,8 @@ pub fn go_required() -> bool {
 
 /// The language version `go/go.mod` declares, e.g. `"1.23"`.
 pub fn module_language_version() -> String {
-    let gomod = std::fs::read_to_string(repo_root().join("go/go.mod")).expect("read go/go.mod");
+    let gomod =
+        std::fs::read_to_string(repo_root().join("go/go.mod")).expect("read go/go.mod");
     gomod
         .lines()
         .find_map(|l| l.strip_prefix("go "))
@@ -157,7 +158,9 @@ impl Go {
             .tempdir()
             .expect("make a scratch dir");
         let mut copied = 0;
-        for entry in std::fs::read_dir(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display())) {
+        for entry in
+            std::fs::read_dir(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()))
+        {
             let path = entry.expect("read dir entry").path();
             if path.extension().is_some_and(|e| e == "go") {
                 std::fs::copy(&path, dir.path().join(path.file_name().unwrap()))

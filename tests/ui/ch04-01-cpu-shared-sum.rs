@@ -3,7 +3,7 @@
 // this is not the `'static` error of a plain `thread::spawn`. It fails on
 // the rule behind every data race: one mutable borrow at a time.
 // ANCHOR: main
-use cookbook::patterns::cpu_work::is_prime;
+use cookbook::parallelism::cpu_bound::is_prime;
 use std::thread;
 
 fn main() {
