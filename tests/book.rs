@@ -330,6 +330,18 @@ fn a_wide_console_line_fails() {
 }
 
 #[test]
+fn a_named_path_that_does_not_exist_fails() {
+    let f = Fixture::clean();
+    f.append(
+        PAGE,
+        "\nThe program is `src/bin/ch01-01-demo.rs`, its twin `go/ch01-01-demo/`.\n",
+    );
+    assert!(check(f.dir.path()).is_empty());
+    f.append(PAGE, "\nIts helper is `src/patterns/demo.rs`.\n");
+    f.assert_only_problem("names `src/patterns/demo.rs`, which does not exist");
+}
+
+#[test]
 fn summary_numbering_follows_mdbook() {
     let entries = book_check::parse_summary(
         "# Summary\n\n[Intro](i.md)\n\n- [A](a.md)\n- [B]()\n  - [B1](b1.md)\n  - [B2]()\n- [C](c.md)\n\n---\n\n[Q](q.md)\n",
@@ -350,4 +362,39 @@ fn summary_numbering_follows_mdbook() {
             ("", Some("q.md")),
         ]
     );
+}
+
+/// The CPU-bound page quotes the saved benchmark run: its medians, the
+/// speedups they give, and the fastest times, as the saved file has them.
+#[test]
+fn the_cpu_bound_page_quotes_the_saved_benchmark_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let saved =
+        fs::read_to_string(root.join("benches/results/parallelism_cpu_bound.txt"))
+            .expect("the saved run");
+    let page = fs::read_to_string(root.join("chapters/ch04-01-cpu-bound.md")).unwrap();
+    let page = page.split_whitespace().collect::<Vec<_>>().join(" ");
+    // A row: `├─ name  fastest │ slowest │ median │ mean │ samples │ iters`.
+    let row = |name: &str| -> (String, String) {
+        let line = saved
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no row {name}"));
+        let cells: Vec<&str> = line.split('│').map(str::trim).collect();
+        let fastest = cells[0].rsplit("  ").next().unwrap().trim().to_string();
+        (fastest, cells[2].to_string())
+    };
+    let ms = |cell: &str| cell.trim_end_matches(" ms").parse::<f64>().unwrap();
+    let (seq_fast, seq) = row("sequential");
+    let (thr_fast, thr) = row("threads_equal_slices");
+    let (ray_fast, ray) = row("rayon_par_iter");
+    let speedup = |t: &str| format!("{:.2}×", ms(&seq) / ms(t));
+    for quoted in [
+        format!("sequential {seq};"),
+        format!("threads {thr}, a speedup of {}", speedup(&thr)),
+        format!("rayon {ray}, a speedup of {}", speedup(&ray)),
+        format!("{seq_fast}, {thr_fast} and {ray_fast}"),
+    ] {
+        assert!(page.contains(&quoted), "the page does not say {quoted:?}");
+    }
 }

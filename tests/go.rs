@@ -8,6 +8,8 @@
 #[path = "support/go.rs"]
 mod support;
 
+#[path = "go_checks/baseline.rs"]
+mod baseline;
 #[path = "go_checks/ch04_01.rs"]
 mod ch04_01;
 #[path = "go_checks/ch09_quickref.rs"]
@@ -21,6 +23,7 @@ pub type Checks = Vec<(&'static str, fn(&Go) -> Check)>;
 
 fn all_checks() -> Vec<(&'static str, Checks)> {
     vec![
+        ("baseline", baseline::checks()),
         ("ch04_01", ch04_01::checks()),
         ("ch09_quickref", ch09_quickref::checks()),
     ]

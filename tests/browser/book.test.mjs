@@ -95,6 +95,12 @@ test('every page of the built book works in Chromium', async () => {
   const summary = fs.readFileSync(path.join(repo, 'chapters', 'SUMMARY.md'), 'utf8');
   const written = [...summary.matchAll(/\]\(([^)\s]+\.md)\)/g)].length;
   assert.equal(result.pages.length, written, 'the sidebar and SUMMARY.md list different numbers of pages');
+  // Section 4.1 shows its bins with rustdoc_include: the test above
+  // clicked each one's eye button.
+  assert.ok(
+    (result.expandable['ch04-01-concurrency.html'] || 0) >= 5,
+    `ch04-01-concurrency.html has ${result.expandable['ch04-01-concurrency.html']} listings with hidden lines`,
+  );
   assert.deepEqual(result.problems, [], `the built book has problems:\n${show(result.problems)}`);
 });
 
@@ -105,6 +111,7 @@ test('a broken fixture book: each breakage is reported, on its page only', async
     console.log(`fixture problems, as reported:\n${show(result.problems)}`);
     assert.deepEqual(kinds(result.problems), [
       'broken-diagram.html: unrendered diagram',
+      'broken-expand.html: expand control broken',
       'broken-js.html: JavaScript error',
       'broken-links.html: broken #fragment',
       'broken-links.html: broken link',
@@ -116,6 +123,7 @@ test('a broken fixture book: each breakage is reported, on its page only', async
       'late.html: search misses a page',
     ]);
     assert.ok(result.pages.includes('clean.html'), 'the clean page was not opened');
+    assert.equal(result.expandable['clean.html'], 1, 'the clean page has one listing with hidden lines');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -15,6 +15,9 @@
 //   unrendered diagram        a ```mermaid block not drawn as an SVG, or drawn
 //                             as Mermaid's error picture
 //   empty code listing        a <pre><code> with no text
+//   expand control broken     a listing with hidden lines (rustdoc_include)
+//                             whose eye button is missing, whose hidden lines
+//                             show before the click, or stay hidden after it
 //   broken image              an <img> that did not load
 //   broken link               a link to a file that is not in the book
 //   broken #fragment          a link to an id the target page does not have
@@ -155,6 +158,36 @@ function staticIds(file) {
 }
 
 // Runs in the page: everything the checks need from the DOM.
+/**
+ * Runs in the page: clicks the "Show hidden lines" button of every listing
+ * that has hidden lines, and says what did not work.
+ */
+function inspectExpand() {
+  const main = document.querySelector('main') || document.body;
+  const blocks = [...main.querySelectorAll('pre > code')].filter((c) => c.querySelector('.boring'));
+  const problems = [];
+  blocks.forEach((code, i) => {
+    const boring = [...code.querySelectorAll('.boring')];
+    const shown = () => boring.filter((b) => b.getClientRects().length > 0).length;
+    const where = `listing with hidden lines ${i + 1}`;
+    const button = code.parentElement.querySelector('.buttons button[title="Show hidden lines"]');
+    if (!button) {
+      problems.push(`${where}: no "Show hidden lines" button`);
+      return;
+    }
+    if (shown() !== 0) {
+      problems.push(`${where}: ${shown()} of ${boring.length} hidden lines show before the click`);
+      return;
+    }
+    button.click();
+    if (shown() !== boring.length) {
+      problems.push(`${where}: after the click ${shown()} of ${boring.length} hidden lines show`);
+    }
+    button.click(); // and hide them again
+  });
+  return { expandable: blocks.length, problems };
+}
+
 function inspectPage() {
   const main = document.querySelector('main') || document.body;
   // The text a reader sees outside code and typeset math. (Walked, not
@@ -213,7 +246,8 @@ function inspectPage() {
 
 /**
  * Checks the book built in `htmlDir` from the sources in `srcDir`.
- * Returns { pages, problems, search: { expected, found }, screenshots }.
+ * Returns { pages, problems, search: { expected, found }, screenshots,
+ * expandable: { page: listings with hidden lines } }.
  */
 export async function checkBook({ htmlDir, srcDir, screenshotsDir, searchTerm = 'Mutex', log = () => {} }) {
   const problems = [];
@@ -239,6 +273,7 @@ export async function checkBook({ htmlDir, srcDir, screenshotsDir, searchTerm = 
   const visited = new Map(); // page -> { ids, links }
   const pages = [];
   const search = { expected: [], found: [] };
+  const expandable = {}; // page -> listings with hidden lines
   try {
     const page = context.pages()[0] || (await context.newPage());
     let current = '(start)';
@@ -339,6 +374,9 @@ export async function checkBook({ htmlDir, srcDir, screenshotsDir, searchTerm = 
         add(name, 'unrendered diagram', `the Markdown has ${src.diagrams} mermaid block(s), the page ${info.diagrams}`);
       }
       for (const l of info.emptyListings) add(name, 'empty code listing', l);
+      const expand = await page.evaluate(inspectExpand);
+      expandable[name] = expand.expandable;
+      for (const p of expand.problems) add(name, 'expand control broken', p);
       for (const img of info.brokenImages) add(name, 'broken image', img);
 
       log(
@@ -390,7 +428,7 @@ export async function checkBook({ htmlDir, srcDir, screenshotsDir, searchTerm = 
     await server.close();
     fs.rmSync(profile, { recursive: true, force: true });
   }
-  return { pages, problems, search, screenshots };
+  return { pages, problems, search, screenshots, expandable };
 }
 
 async function shoot(page, dir, name, selector, list) {

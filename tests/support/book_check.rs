@@ -206,6 +206,44 @@ pub fn code_blocks(text: &str) -> Vec<(String, String)> {
 }
 
 /// The local files that a page's Markdown links and images point at
+/// The repository paths a page's prose names in code spans, such as
+/// `src/parallelism/fixed.rs` or `loom/tests/`: any span that starts with
+/// one of the project's top-level folders and holds no wildcard or
+/// placeholder. Fenced blocks are skipped.
+pub fn named_paths(text: &str) -> Vec<String> {
+    const ROOTS: &[&str] = &[
+        "src/",
+        "tests/",
+        "go/",
+        "benches/",
+        "loom/",
+        "xtask/",
+        "chapters/",
+        "theme/",
+    ];
+    let mut found = Vec::new();
+    let mut in_fence = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        for (i, span) in line.split('`').enumerate() {
+            let is_code = i % 2 == 1;
+            let plain = span
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c));
+            if is_code && plain && ROOTS.iter().any(|r| span.starts_with(r)) {
+                found.push(span.to_string());
+            }
+        }
+    }
+    found
+}
+
 /// (`[text](page.md#part)`, `![alt](images/x.svg)`), without the `#part`;
 /// links with a scheme and same-page `#` links are left out. Code spans and
 /// fenced blocks are skipped.
@@ -419,6 +457,13 @@ pub fn check(root: &Path) -> Vec<String> {
                     "chapters/{name}: code typed into a `{lang}` block instead of included"
                 )),
                 _ => {}
+            }
+        }
+        for named in named_paths(&text) {
+            if !root.join(&named).exists() {
+                problems.push(format!(
+                    "chapters/{name}: names `{named}`, which does not exist"
+                ));
             }
         }
         for target in local_links(&text) {

@@ -136,6 +136,89 @@ impl Run {
     }
 }
 
+impl Go {
+    /// `gofmt -l` over every listing: the files gofmt would change.
+    pub fn gofmt_list(&self) -> Result<Vec<String>, String> {
+        // gofmt ships beside go in the same GOROOT.
+        let root = Command::new(&self.bin)
+            .args(["env", "GOROOT"])
+            .env("GOTOOLCHAIN", "local")
+            .output()
+            .map_err(|e| format!("go env GOROOT: {e}"))?;
+        let gofmt = PathBuf::from(String::from_utf8_lossy(&root.stdout).trim())
+            .join("bin")
+            .join("gofmt");
+        let out = Command::new(&gofmt)
+            .arg("-l")
+            .arg(repo_root().join("go"))
+            .output()
+            .map_err(|e| format!("{}: {e}", gofmt.display()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "gofmt failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// `go vet ./...` over a copy of the whole `go/` module whose `go.mod`
+    /// says `go <language>`: each finding as (listing, message).
+    pub fn vet_module_as(&self, language: &str) -> Result<Vec<(String, String)>, String> {
+        let dir = tempfile::Builder::new()
+            .prefix("cookbook-go-module-")
+            .tempdir()
+            .map_err(|e| e.to_string())?;
+        let src = repo_root().join("go");
+        for entry in std::fs::read_dir(&src).map_err(|e| e.to_string())? {
+            let listing = entry.map_err(|e| e.to_string())?.path();
+            if !listing.is_dir() {
+                continue;
+            }
+            let to = dir.path().join(listing.file_name().unwrap());
+            std::fs::create_dir_all(&to).map_err(|e| e.to_string())?;
+            for file in std::fs::read_dir(&listing).map_err(|e| e.to_string())? {
+                let file = file.map_err(|e| e.to_string())?.path();
+                if file.extension().is_some_and(|e| e == "go") {
+                    std::fs::copy(&file, to.join(file.file_name().unwrap()))
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        let gomod = format!("module cookbook.example/go\n\ngo {language}\n");
+        std::fs::write(dir.path().join("go.mod"), gomod).map_err(|e| e.to_string())?;
+        let out = Command::new(&self.bin)
+            .args(["vet", "./..."])
+            .current_dir(dir.path())
+            .env("GOTOOLCHAIN", "local")
+            .env("GOPROXY", "off")
+            .env("GOWORK", "off")
+            .output()
+            .map_err(|e| format!("go vet: {e}"))?;
+        // Findings look like `ch04-01-concurrency/main.go:29:41: message`.
+        let findings: Vec<(String, String)> = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let (path, rest) = l.split_once(".go:")?;
+                let listing = path.split('/').next()?.to_string();
+                let message = rest.splitn(3, ':').nth(2)?.trim().to_string();
+                Some((listing, message))
+            })
+            .collect();
+        if !out.status.success() && findings.is_empty() {
+            return Err(format!(
+                "go vet failed without findings:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(findings)
+    }
+}
+
 /// One Go listing, copied into a scratch module with a chosen language version.
 pub struct Listing {
     go: Go,
