@@ -7,7 +7,6 @@
 
 use clap::Parser;
 use cookbook::support::cli::usize_in;
-use cookbook::support::error::ModelError;
 use cookbook::trends::tail_latency::{fanout_slow_probability, per_backend_budget};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -27,33 +26,13 @@ struct Args {
 }
 
 /// A probability, validated by the model itself so the messages agree.
-///
-/// The model names the value in full ("the per-backend slow probability is
-/// 1.5; ..."), which would not fit on one line after clap's prefix. The flag
-/// already says which value it is, so the message names it `P`, the flag's
-/// value name, and is otherwise the model's own.
 fn parse_p_slow(text: &str) -> Result<f64, String> {
     let p: f64 = text
         .trim()
         .parse()
         .map_err(|_| format!("`{text}` is not a number"))?;
-    fanout_slow_probability(p, 1).map_err(|e| named("P", e).to_string())?;
+    fanout_slow_probability(p, 1).map_err(|e| e.to_string())?;
     Ok(p)
-}
-
-/// The same error about the value called `what`.
-fn named(what: &'static str, e: ModelError) -> ModelError {
-    match e {
-        ModelError::Empty { .. } => ModelError::Empty { what },
-        ModelError::NotFinite { value, .. } => ModelError::NotFinite { what, value },
-        ModelError::TooSmall { value, min, .. } => {
-            ModelError::TooSmall { what, value, min }
-        }
-        ModelError::TooLarge { value, max, .. } => {
-            ModelError::TooLarge { what, value, max }
-        }
-        other @ ModelError::Inconsistent { .. } => other,
-    }
 }
 
 /// One backend call: 1-10 ms, or 50-500 ms with probability `p_slow`.

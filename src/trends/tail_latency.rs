@@ -34,7 +34,7 @@ fn fan_out(n: u64) -> Result<f64, ModelError> {
 /// `p_slow` is tiny (1 − (1 − 1e-12)^1 would round to 0 the naive way).
 /// Rejected: `p_slow` outside [0, 1] or not finite, and `n` = 0.
 pub fn fanout_slow_probability(p_slow: f64, n: u64) -> Result<f64, ModelError> {
-    let p = fraction("the per-backend slow probability", p_slow)?;
+    let p = fraction("p_slow", p_slow)?;
     let n = fan_out(n)?;
     // ln_1p(-1) is -inf, and -expm1(-inf) is exactly 1: p = 1 needs no case.
     let all_fast = n * (-p).ln_1p();
