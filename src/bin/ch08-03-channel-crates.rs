@@ -1,6 +1,7 @@
 //! FAQ: "Which channel crate?" What std's mpsc cannot do and the others can:
 //! several receivers (crossbeam-channel), async send and receive (tokio),
-//! and crossing between threads and async tasks (tokio's blocking_* calls).
+//! and crossing between blocking code and async tasks (tokio's blocking_*
+//! calls).
 //!
 //! Run: `cargo run --bin ch08-03-channel-crates`
 
@@ -37,11 +38,12 @@ fn crossbeam_workers() {
 // ANCHOR_END: mpmc
 
 // ANCHOR: bridge
-/// A plain thread feeds an async task: `blocking_send` from the thread,
-/// `recv().await` in the task. The reverse direction is `blocking_recv`.
+/// A blocking producer feeds an async task: `blocking_send` on a thread of
+/// tokio's blocking pool, `recv().await` in the task. The reverse direction
+/// is `blocking_recv`.
 async fn thread_to_task() {
     let (tx, mut rx) = mpsc::channel::<String>(2);
-    let producer = thread::spawn(move || {
+    let producer = tokio::task::spawn_blocking(move || {
         for line in ["GET /a", "GET /b", "PUT /c"] {
             tx.blocking_send(line.to_string()).unwrap(); // waits for room
         }
@@ -50,13 +52,17 @@ async fn thread_to_task() {
     while let Some(line) = rx.recv().await {
         seen.push(line);
     }
-    producer.join().unwrap();
+    // Awaited, not joined: `std::thread::JoinHandle::join` here would block
+    // the runtime's only thread while it waits.
+    producer.await.expect("the producer did not panic");
     println!("thread -> tokio task: {seen:?}");
 }
 // ANCHOR_END: bridge
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
-    crossbeam_workers();
-    thread_to_task().await;
+fn main() {
+    crossbeam_workers(); // plain blocking code: no runtime needed, none running
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("start a tokio runtime");
+    runtime.block_on(thread_to_task());
 }

@@ -1,5 +1,6 @@
 //! FAQ: "How do I cancel a task?" Three ways, from bluntest to most
-//! cooperative: drop the future, abort the task, signal a token.
+//! cooperative: drop the future, abort the task, signal a token; then CPU
+//! work on the blocking pool, which only a flag it checks can stop.
 //!
 //! The clock is paused (virtual time), so the steps counted are the same on
 //! every run.
@@ -11,6 +12,13 @@ use tokio::time::{Instant, sleep};
 use tokio_util::sync::CancellationToken;
 
 const STEP: Duration = Duration::from_millis(100);
+/// Chunks of CPU work in part 4's task that is aborted.
+const CHUNKS: u32 = 2_000;
+
+/// One chunk of CPU work: no `.await` anywhere in it.
+fn busy_chunk() -> u64 {
+    (0..20_000u64).map(std::hint::black_box).sum()
+}
 
 // ANCHOR: guard
 /// Prints when it is dropped: stands for any cleanup (a connection returned
@@ -81,4 +89,36 @@ async fn main() {
         start.elapsed()
     );
     // ANCHOR_END: token
+
+    // ANCHOR: blocking
+    println!("4. CPU work on the blocking pool: abort cannot stop it");
+    let (started_tx, started) = tokio::sync::oneshot::channel();
+    let handle = tokio::task::spawn_blocking(move || {
+        let _ = started_tx.send(()); // it is running from here on
+        (0..CHUNKS).map(|_| busy_chunk()).count()
+    });
+    let _ = started.await;
+    handle.abort(); // no effect on a blocking task that has started
+    println!(
+        "  after abort: ran {:?} of {CHUNKS} chunks",
+        handle.await.ok()
+    );
+
+    let token = CancellationToken::new();
+    let flag = token.clone();
+    let (started_tx, started) = tokio::sync::oneshot::channel();
+    let handle = tokio::task::spawn_blocking(move || {
+        let _ = started_tx.send(());
+        let mut done = 0u32;
+        while !flag.is_cancelled() {
+            busy_chunk(); // no bound: only the flag, checked each chunk, ends it
+            done += 1;
+        }
+        done
+    });
+    let _ = started.await;
+    token.cancel();
+    let done = handle.await.expect("the loop does not panic");
+    println!("  with a flag checked each chunk: stopped after ~{done} chunks");
+    // ANCHOR_END: blocking
 }

@@ -29,6 +29,10 @@ pub fn checks() -> Checks {
             under_go_1_21_every_goroutine_prints_10,
         ),
         (
+            "under_go_1_21_the_race_detector_reports_the_shared_i",
+            under_go_1_21_the_race_detector_reports_the_shared_i,
+        ),
+        (
             "under_go_1_22_each_goroutine_prints_its_own_i",
             under_go_1_22_each_goroutine_prints_its_own_i,
         ),
@@ -126,6 +130,21 @@ fn under_go_1_21_every_goroutine_prints_10(go: &Go) -> Check {
         "expected at least nine `goroutine 10 started` of ten, got {started:?}:\n{}",
         run.stdout
     );
+    Ok(())
+}
+
+/// The page: under `go 1.21` the shared `i` is also a data race (the loop
+/// writes it while the goroutines read it), which `go run -race` reports
+/// and exits with status 66; under the module's version it is race-free.
+fn under_go_1_21_the_race_detector_reports_the_shared_i(go: &Go) -> Check {
+    let old = go.listing_as(PORT, "1.21").run_race(&["-sleep", "10ms"]);
+    claim!(
+        old.code == Some(66) && old.stderr.contains("WARNING: DATA RACE"),
+        "under go 1.21 -race should report a race and exit 66, got {:?}:\n{}",
+        old.code,
+        old.all()
+    );
+    go.listing(PORT).race_clean(&["-sleep", "10ms"])?;
     Ok(())
 }
 
