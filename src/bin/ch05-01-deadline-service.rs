@@ -97,7 +97,8 @@ async fn main() {
     }
 
     println!(
-        "{} requests 10 ms apart, deadline {} ms each, {} backend call(s) at a time (seed {})",
+        "{} requests 10 ms apart, deadline {} ms each, \
+         {} backend call(s) at a time (seed {})",
         args.requests,
         ms(deadline),
         args.concurrency,
@@ -137,7 +138,8 @@ async fn main() {
     }
     let slowest = served.iter().max().copied().unwrap_or_default();
     println!(
-        "answered {} of {}, {} hit the deadline; slowest answer {} ms; virtual time {} ms",
+        "answered {} of {}, {} hit the deadline; \
+         slowest answer {} ms; virtual time {} ms",
         served.len(),
         args.requests,
         expired,

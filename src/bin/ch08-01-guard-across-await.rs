@@ -63,7 +63,8 @@ async fn main() {
         lens.push(t.await.unwrap());
     }
     println!(
-        "tokio Mutex held across .await: lengths seen {lens:?}, log {:?}, 3 writes took {:?}",
+        "tokio Mutex held across .await: lengths seen {lens:?}, log {:?}, \
+         3 writes took {:?}",
         log.lock().await,
         start.elapsed()
     );
