@@ -95,7 +95,12 @@ async fn main() {
     let (started_tx, started) = tokio::sync::oneshot::channel();
     let handle = tokio::task::spawn_blocking(move || {
         let _ = started_tx.send(()); // it is running from here on
-        (0..CHUNKS).map(|_| busy_chunk()).count()
+        let mut done = 0;
+        for _ in 0..CHUNKS {
+            busy_chunk();
+            done += 1;
+        }
+        done
     });
     let _ = started.await;
     handle.abort(); // no effect on a blocking task that has started
