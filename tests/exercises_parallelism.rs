@@ -13,7 +13,8 @@
 //! unsolved exercises must fail every test here.
 
 use crossbeam::channel;
-use std::panic::resume_unwind;
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -43,12 +44,20 @@ fn within_10s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     }
 }
 
+/// The text of a panic's payload, if it has one.
+fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    let literal = payload.downcast_ref::<&str>().copied();
+    literal.or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
 // ANCHOR: pool_tests
 macro_rules! bounded_pool_tests {
     ($suite:ident => $($path:ident)::+ $(, #[$attr:meta])*) => {
         mod $suite {
             use super::*;
-            use cookbook::parallelism::exercises::$($path)::+::BoundedPool;
+            use cookbook::parallelism::exercises::$($path)::+::{
+                BoundedPool, SubmitError, TrySubmitError,
+            };
 
             #[test]
             $(#[$attr])*
@@ -60,7 +69,7 @@ macro_rules! bounded_pool_tests {
                         i * i
                     });
                     for i in 0..20 {
-                        pool.submit(i);
+                        pool.submit(i).unwrap();
                     }
                     pool.finish()
                 });
@@ -78,21 +87,22 @@ macro_rules! bounded_pool_tests {
                         let _ = gate_rx.recv(); // returns once `gate` is dropped
                         i
                     });
-                    pool.submit(0);
-                    pool.submit(1);
+                    pool.submit(0).unwrap();
+                    pool.submit(1).unwrap();
                     started.recv().unwrap();
                     started.recv().unwrap();
                     // Both workers are busy and the queue is empty: two fit.
                     assert_eq!(pool.try_submit(2), Ok(()));
                     assert_eq!(pool.try_submit(3), Ok(()));
                     let third = pool.try_submit(4);
-                    assert_eq!(third, Err(4), "a third job fit in a queue of 2");
+                    let full = Err(TrySubmitError::Full(4));
+                    assert_eq!(third, full, "a third job fit in a queue of 2");
 
                     let done = Arc::new(AtomicBool::new(false));
                     let producer = {
                         let done = Arc::clone(&done);
                         thread::spawn(move || {
-                            pool.submit(5);
+                            pool.submit(5).unwrap();
                             done.store(true, SeqCst);
                             pool
                         })
@@ -119,7 +129,7 @@ macro_rules! bounded_pool_tests {
                             i
                         });
                         for i in 0..200 {
-                            pool.submit(i);
+                            pool.submit(i).unwrap();
                         }
                         pool.finish()
                     }
@@ -147,18 +157,17 @@ macro_rules! bounded_pool_tests {
                             i
                         });
                         for i in 0..12 {
-                            pool.submit(i);
+                            if pool.submit(i).is_err() {
+                                break; // closed: job 0 panicked
+                            }
                         }
-                        let finish = std::panic::AssertUnwindSafe(|| pool.finish());
-                        std::panic::catch_unwind(finish)
+                        catch_unwind(AssertUnwindSafe(|| pool.finish()))
                     }
                 });
                 let payload =
                     outcome.expect_err("finish returned although a job panicked");
-                let message = payload.downcast_ref::<&str>().copied()
-                    .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
                 let expected = Some("job 0 panicked on purpose");
-                assert_eq!(message, expected, "not the job's own panic");
+                assert_eq!(panic_message(&*payload), expected, "not the job's own panic");
                 assert_eq!(Arc::strong_count(&witness), 1, "a worker outlived finish");
             }
 
@@ -175,7 +184,7 @@ macro_rules! bounded_pool_tests {
                             i
                         });
                         for i in 0..4 {
-                            pool.submit(i);
+                            pool.submit(i).unwrap();
                         }
                         drop(pool);
                     }
@@ -198,12 +207,84 @@ macro_rules! bounded_pool_tests {
                             }
                             i
                         });
-                        pool.submit(0);
+                        pool.submit(0).unwrap();
                         panic!("the owner panicked");
                     })
                 });
                 let payload = outcome.expect_err("the owner's panic was lost");
                 assert_eq!(payload.downcast_ref::<&str>(), Some(&"the owner panicked"));
+            }
+
+            #[test]
+            $(#[$attr])*
+            fn when_every_job_panics_submit_says_closed_instead_of_hanging() {
+                let outcome = within_10s(|| {
+                    let (started_tx, started) = channel::unbounded();
+                    let (gate, gate_rx) = channel::bounded::<()>(0);
+                    let mut pool = BoundedPool::new(2, 1, move |i: u32| -> u32 {
+                        let _ = started_tx.send(i);
+                        let _ = gate_rx.recv(); // returns once `gate` is dropped
+                        panic!("job {i} panicked on purpose");
+                    });
+                    pool.submit(0).unwrap();
+                    pool.submit(1).unwrap();
+                    started.recv().unwrap();
+                    started.recv().unwrap();
+                    pool.submit(2).unwrap(); // both workers are busy: the queue is full
+                    let producer = thread::spawn(move || {
+                        let waited = pool.submit(3); // waits for room
+                        (pool, waited)
+                    });
+                    thread::sleep(Duration::from_millis(50));
+                    drop(gate); // both jobs panic: no worker takes another job
+                    let joined = producer.join();
+                    let (mut pool, waited) = joined.expect("a waiting submit panicked");
+                    assert_eq!(waited, Err(SubmitError(3)), "a waiting submit");
+                    let closed = Err(TrySubmitError::Closed(4));
+                    assert_eq!(pool.try_submit(4), closed, "try_submit after them");
+                    assert_eq!(pool.submit(5), Err(SubmitError(5)), "submit after them");
+                    catch_unwind(AssertUnwindSafe(|| pool.finish()))
+                });
+                let payload = outcome.expect_err("finish returned after job panics");
+                let message = panic_message(&*payload).unwrap_or_default();
+                let expected = ["job 0 panicked on purpose", "job 1 panicked on purpose"];
+                assert!(expected.contains(&message), "not a job's own panic: {message}");
+            }
+
+            #[test]
+            $(#[$attr])*
+            fn try_submit_tells_a_full_queue_from_a_closed_pool() {
+                within_10s(|| {
+                    let (started_tx, started) = channel::unbounded();
+                    let (gate, gate_rx) = channel::bounded::<()>(0);
+                    let mut pool = BoundedPool::new(1, 1, move |i: u32| {
+                        let _ = started_tx.send(i);
+                        let _ = gate_rx.recv(); // returns once `gate` is dropped
+                        if i == 0 {
+                            panic!("job 0 panicked on purpose");
+                        }
+                        i
+                    });
+                    pool.submit(0).unwrap();
+                    started.recv().unwrap(); // the only worker is busy with job 0
+                    assert_eq!(pool.try_submit(1), Ok(()));
+                    assert_eq!(pool.try_submit(2), Err(TrySubmitError::Full(2)));
+                    drop(gate); // job 0 panics
+                    // A caller's retry loop: it ends because Closed is not Full.
+                    let mut job = 3;
+                    let gave_up = loop {
+                        match pool.try_submit(job) {
+                            Err(TrySubmitError::Full(back)) => job = back,
+                            other => break other,
+                        }
+                        thread::sleep(Duration::from_millis(1));
+                    };
+                    assert_eq!(gave_up, Err(TrySubmitError::Closed(3)));
+                    let finish = catch_unwind(AssertUnwindSafe(|| pool.finish()));
+                    assert!(finish.is_err(), "finish returned although job 0 panicked");
+                    let ran: Vec<u32> = started.try_iter().collect();
+                    assert_eq!(ran, [], "job 1, queued before the panic, ran after it");
+                });
             }
 
             #[test]
@@ -390,14 +471,12 @@ macro_rules! fan_out_tests {
 }
 // ANCHOR_END: fan_out_tests
 
-// ANCHOR: suites
 bounded_pool_tests!(bounded_pool_solution => solutions::bounded_pool);
 bounded_pool_tests!(bounded_pool_starter => bounded_pool,
     #[ignore = "the exercise: run with `-- --ignored starter`"]);
 fan_out_tests!(fan_out_solution => solutions::fan_out);
 fan_out_tests!(fan_out_starter => fan_out,
     #[ignore = "the exercise: run with `-- --ignored starter`"]);
-// ANCHOR_END: suites
 
 /// Splits an exercise file into its skeleton (everything outside the
 /// `solve_*` regions, anchor lines included) and the regions' bodies. The
@@ -433,7 +512,6 @@ fn split(text: &str) -> (Vec<String>, Vec<(String, String)>) {
     (skeleton, regions)
 }
 
-// ANCHOR: same_skeleton
 #[test]
 fn each_exercise_is_its_solution_with_the_solve_regions_replaced() {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -489,9 +567,7 @@ fn each_exercise_is_its_solution_with_the_solve_regions_replaced() {
         }
     }
 }
-// ANCHOR_END: same_skeleton
 
-// ANCHOR: starters_fail
 /// The unsolved exercises must fail every test: proof that the tests can
 /// fail, and that the command the book gives runs them. It runs where `CI`
 /// is set (`.ci/run` sets it), so your own `cargo test` stays green once
@@ -529,4 +605,3 @@ fn the_unsolved_exercises_fail_every_test() {
         "expected `{expected}`, got `{summary}`"
     );
 }
-// ANCHOR_END: starters_fail

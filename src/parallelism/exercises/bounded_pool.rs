@@ -7,8 +7,11 @@
 //! same as the reference solution, `solutions/bounded_pool.rs`.
 
 // ANCHOR: exercise
-use crossbeam::channel::{self, Receiver, Sender, TrySendError};
-use std::sync::Arc;
+use crossbeam::channel::{self, Receiver, SendError, Sender, TrySendError};
+use std::any::Any;
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 
 /// A fixed set of worker threads fed through a bounded queue.
@@ -19,13 +22,57 @@ use std::thread::{self, JoinHandle};
 /// `finish` returns every result in the order the jobs were submitted.
 /// Dropping the pool without `finish` still waits for every worker, so no
 /// thread outlives the pool.
+///
+/// A job that panics fails the pool fast; it never silently costs a worker.
+/// The worker catches the panic, closes the pool and takes no more jobs
+/// (each other worker may still start one job it had already taken). From
+/// then on `submit` and `try_submit` hand every job back as closed; a
+/// `submit` already waiting for room returns once the running jobs end;
+/// the jobs still queued are dropped unrun; and `finish` waits for every
+/// worker, then raises the job's panic again.
 // ANCHOR: solve_fields
 pub struct BoundedPool<T, R> {
     // Replace this field with the ones your pool needs: the sending side
-    // of the job queue, the workers' handles, a way to get results back.
+    // of the job queue, the workers' handles, a way to get results back,
+    // and a place to record the first panic.
     _replace_me: std::marker::PhantomData<fn(T) -> R>,
 }
 // ANCHOR_END: solve_fields
+
+/// `submit`'s error, like crossbeam's `SendError`: the pool is closed
+/// because a job panicked. It holds the job, handed back unrun.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SubmitError<T>(pub T);
+
+/// `try_submit`'s error, like crossbeam's `TrySendError`. Both variants
+/// hand the job back; only after `Full` can trying again help.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TrySubmitError<T> {
+    /// The queue has no room now.
+    Full(T),
+    /// A job panicked, so the pool takes no more jobs.
+    Closed(T),
+}
+
+impl<T> fmt::Display for SubmitError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the pool is closed: a job panicked")
+    }
+}
+
+impl<T> fmt::Display for TrySubmitError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrySubmitError::Full(_) => f.write_str("the pool's queue is full"),
+            TrySubmitError::Closed(_) => {
+                f.write_str("the pool is closed: a job panicked")
+            }
+        }
+    }
+}
+
+impl<T: fmt::Debug> std::error::Error for SubmitError<T> {}
+impl<T: fmt::Debug> std::error::Error for TrySubmitError<T> {}
 
 impl<T: Send + 'static, R: Send + 'static> BoundedPool<T, R> {
     /// Starts `workers` threads that apply `work` to each submitted job.
@@ -44,16 +91,23 @@ impl<T: Send + 'static, R: Send + 'static> BoundedPool<T, R> {
     }
 
     /// Queues `job`, blocking while the queue is full.
-    pub fn submit(&mut self, job: T) {
+    ///
+    /// # Errors
+    /// Hands the job back if the pool is closed because a job panicked.
+    pub fn submit(&mut self, job: T) -> Result<(), SubmitError<T>> {
         // ANCHOR: solve_submit
-        todo!("queue the job, waiting while the queue is full")
+        todo!("queue the job, waiting while the queue is full; refuse it once closed")
         // ANCHOR_END: solve_submit
     }
 
-    /// Queues `job` if there is room now; otherwise hands it back.
-    pub fn try_submit(&mut self, job: T) -> Result<(), T> {
+    /// Queues `job` if there is room now, without blocking.
+    ///
+    /// # Errors
+    /// Hands the job back: `Full` if the queue has no room now, `Closed` if
+    /// the pool is closed because a job panicked.
+    pub fn try_submit(&mut self, job: T) -> Result<(), TrySubmitError<T>> {
         // ANCHOR: solve_try_submit
-        todo!("queue the job if there is room now, else hand it back")
+        todo!("queue the job if there is room now, else say Full or Closed")
         // ANCHOR_END: solve_try_submit
     }
 
@@ -70,9 +124,10 @@ impl<T: Send + 'static, R: Send + 'static> BoundedPool<T, R> {
 }
 
 /// A pool dropped without `finish`, for example while a panic unwinds,
-/// closes its queue and joins its workers, which run the jobs still queued
-/// first. A panic of a job is not raised again here: a panic inside `drop`
-/// while another panic unwinds would abort the process.
+/// closes its queue and joins its workers, which first run the jobs still
+/// queued, unless a job has panicked. A panic of a job is not raised again
+/// here: a panic inside `drop` while another panic unwinds would abort the
+/// process.
 impl<T, R> Drop for BoundedPool<T, R> {
     fn drop(&mut self) {
         // ANCHOR: solve_drop
