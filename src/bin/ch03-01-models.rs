@@ -8,8 +8,9 @@
 
 use clap::Parser;
 use cookbook::parallelism::formula::{
-    Schedule, amdahl_fraction_of_gustafson, amdahl_speedup, gustafson_speedup,
-    littles_law_l, source_p, usl_capacity, usl_peak, work_span_bounds,
+    Schedule, amdahl_fraction_of_gustafson, amdahl_speedup, brent_bound,
+    gustafson_speedup, littles_law_l, source_p, usl_best_workers, usl_capacity, usl_peak,
+    work_span_bounds,
 };
 use cookbook::support::cli::{parse_duration, parse_f64_in_range, usize_in};
 use cookbook::support::error::ModelError;
@@ -114,12 +115,17 @@ fn run(args: &Args) -> Result<(), ModelError> {
     );
     let span = tasks.iter().copied().fold(0.0, f64::max);
     let work: f64 = tasks.iter().sum();
-    let (lower, upper) = work_span_bounds(work, span, args.workers as f64)?;
+    let p = args.workers as f64;
+    let (lower, upper) = work_span_bounds(work, span, p)?;
+    let brent = brent_bound(work, span, p)?;
     println!(
-        "work/span bounds on {} workers: {lower:.3} s <= T_p <= {upper:.3} s;",
+        "work/span bounds on {} workers: {lower:.3} s <= T_p <= {upper:.3} s (greedy),",
         args.workers
     );
-    println!("  the list schedule takes {:.3} s", parallel.makespan());
+    println!(
+        "  T_p <= {brent:.3} s (Brent); the list schedule takes {:.3} s",
+        parallel.makespan()
+    );
     // ANCHOR_END: schedules
     println!();
     // ANCHOR: models
@@ -149,12 +155,28 @@ fn run(args: &Args) -> Result<(), ModelError> {
     } else {
         println!("Amdahl's ceiling: none, s = 0 scales without limit");
     }
+    let capacity = |n: f64| usl_capacity(n, args.alpha, args.beta);
     match usl_peak(args.alpha, args.beta)? {
-        Some(peak) => println!(
-            "USL peak n* = sqrt((1 - alpha) / beta) = {peak:.2}, capacity there {:.2}",
-            usl_capacity(peak.max(1.0), args.alpha, args.beta)?
-        ),
+        Some(peak) => {
+            let at_peak = capacity(peak.max(1.0))?;
+            println!(
+                "USL peak n* = sqrt((1 - alpha) / beta) = {peak:.2}, \
+                 capacity there {at_peak:.2}"
+            );
+            // A pool has a whole number of workers: the two around n*.
+            let (below, above) = (peak.floor().max(1.0), peak.ceil().max(1.0));
+            if below < above {
+                let (low, high) = (capacity(below)?, capacity(above)?);
+                println!("  C({below}) = {low:.4}, C({above}) = {high:.4}");
+            }
+        }
         None => println!("USL peak: none, beta = 0 keeps capacity rising"),
+    }
+    match usl_best_workers(args.alpha, args.beta)? {
+        Some(best) => println!("USL best whole number of workers: {best}"),
+        None => {
+            println!("USL best whole number of workers: none, each one adds capacity")
+        }
     }
     // ANCHOR_END: models
     Ok(())

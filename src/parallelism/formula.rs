@@ -9,29 +9,45 @@
 //! - [`gustafson_speedup`] and [`amdahl_fraction_of_gustafson`]: J. L.
 //!   Gustafson, "Reevaluating Amdahl's law", Communications of the ACM
 //!   31(5), 1988.
-//! - [`usl_capacity`] and [`usl_peak`]: N. J. Gunther's Universal Scalability
-//!   Law (1993; the book *Guerrilla Capacity Planning*, Springer, 2007).
+//! - [`usl_capacity`], [`usl_peak`] and [`usl_best_workers`]: N. J.
+//!   Gunther's Universal Scalability Law (1993; the book *Guerrilla Capacity
+//!   Planning*, Springer, 2007).
 //! - [`littles_law_l`]: J. D. C. Little, "A proof for the queuing formula:
 //!   L = λW", Operations Research 9(3), 1961.
-//! - [`work_span_bounds`]: the work/span laws of Cormen, Leiserson, Rivest and
-//!   Stein, *Introduction to Algorithms*, 3rd ed., ch. 27 (after Blumofe and
-//!   Leiserson), with the upper bound of R. P. Brent, "The parallel
-//!   evaluation of general arithmetic expressions", JACM 21(2), 1974.
+//! - [`work_span_bounds`]: the work law and the span law of Cormen,
+//!   Leiserson, Rivest and Stein, *Introduction to Algorithms*, 3rd ed.,
+//!   ch. 27, with the upper bound T₁/p + T∞ that any greedy scheduler meets
+//!   (their Theorem 27.1, after R. L. Graham, "Bounds for certain
+//!   multiprocessing anomalies", Bell System Technical Journal 45(9), 1966,
+//!   and "Bounds on multiprocessing timing anomalies", SIAM Journal on
+//!   Applied Mathematics 17(2), 1969).
+//! - [`brent_bound`]: the tighter T∞ + (T₁ − T∞)/p of R. P. Brent, "The
+//!   parallel evaluation of general arithmetic expressions", JACM 21(2),
+//!   1974 (his Lemma 2, for operations of unit time). Graham's argument
+//!   gives the same bound for greedy schedules of tasks of any length.
 //!
 //! [`Schedule`] places tasks on workers, so the formulas can be checked
 //! against real schedules rather than against themselves.
 
 use crate::support::error::{ModelError, at_least, fraction, positive};
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 // ANCHOR: source_p
 /// The source article's formula, as written: P = (T1 + T2 + … + Tn) / T_total.
 ///
 /// `task_times` are the tasks' busy times and `total` the wall time of the
 /// whole run, in any one unit. The article calls P "throughput"; it is the
-/// average parallelism of the run (work divided by makespan). Rejected:
-/// no tasks, a negative or non-finite time, a zero or non-finite total, and a
-/// total shorter than the longest task (no schedule can finish before its
-/// longest task does).
+/// average concurrency of the run (work divided by makespan): how many tasks
+/// were in progress at an average instant. Rejected: no tasks, a negative
+/// or non-finite time, a zero or non-finite total, and a total shorter than
+/// the longest task (no schedule can finish before its longest task does).
+///
+/// Tasks that took no time are accepted, and if every task did, P is 0:
+/// 0 ≤ P, with P = 0 only then. A zero is a real reading (a task that found
+/// nothing to do, or one shorter than the clock's tick), and on average no
+/// task was in progress, so refusing it would turn a measurement into an
+/// error.
 pub fn source_p(task_times: &[f64], total: f64) -> Result<f64, ModelError> {
     if task_times.is_empty() {
         return Err(ModelError::Empty {
@@ -82,7 +98,10 @@ fn finite_result(what: &'static str, value: f64) -> Result<f64, ModelError> {
 pub fn amdahl_speedup(serial_fraction: f64, n: f64) -> Result<f64, ModelError> {
     let s = fraction("the serial fraction", serial_fraction)?;
     let n = at_least("the number of workers n", n, 1.0)?;
-    finite_result("Amdahl's speedup", 1.0 / (s + (1.0 - s) / n))
+    // Multiplied through by n: the denominator is at least 1, so the result
+    // is at most n and finite. (Near f64::MAX, 1 / n is subnormal, and the
+    // reciprocal of s + (1 − s) / n would overflow.)
+    finite_result("Amdahl's speedup", n / (s * n + (1.0 - s)))
 }
 // ANCHOR_END: amdahl
 
@@ -141,9 +160,20 @@ pub fn usl_capacity(n: f64, alpha: f64, beta: f64) -> Result<f64, ModelError> {
     let n = at_least("the number of workers n", n, 1.0)?;
     let alpha = fraction("the contention coefficient alpha", alpha)?;
     let beta = at_least("the coherency coefficient beta", beta, 0.0)?;
-    // The same quotient, divided through by n so large n cannot overflow.
-    let denominator = 1.0 / n + alpha * (1.0 - 1.0 / n) + beta * (n - 1.0);
-    finite_result("the USL capacity", 1.0 / denominator)
+    // β (n − 1) first: if it overflows, the true denominator is too large too.
+    let coherency = beta * (n - 1.0);
+    let denominator = 1.0 + alpha * (n - 1.0) + coherency * n;
+    let capacity = if denominator.is_finite() {
+        // The denominator is at least 1, so the quotient is at most n.
+        n / denominator
+    } else if coherency.is_finite() {
+        // Divided through by n, the denominator is finite and above 1.
+        1.0 / (1.0 / n + alpha * (1.0 - 1.0 / n) + coherency)
+    } else {
+        // β (n − 1) > f64::MAX: the other terms (at most 2) vanish beside it.
+        1.0 / (n - 1.0) / beta
+    };
+    finite_result("the USL capacity", capacity)
 }
 // ANCHOR_END: usl
 
@@ -158,9 +188,30 @@ pub fn usl_peak(alpha: f64, beta: f64) -> Result<Option<f64>, ModelError> {
     if beta == 0.0 {
         return Ok(None);
     }
-    finite_result("the USL peak", ((1.0 - alpha) / beta).sqrt()).map(Some)
+    // Two square roots, not one of the quotient: (1 − α) / β overflows for a
+    // tiny β, while n* itself stays below 1e162 for every β > 0.
+    finite_result("the USL peak", (1.0 - alpha).sqrt() / beta.sqrt()).map(Some)
 }
 // ANCHOR_END: usl_peak
+
+// ANCHOR: usl_best
+/// The whole number of workers with the largest USL capacity: ⌊n*⌋ or ⌈n*⌉,
+/// whichever gives more (the smaller on a tie), and never below 1.
+///
+/// 1 / C(n) = (1 − α) / n + β n + α − β is convex in n, so C rises up to n*
+/// and falls after it, and the best integer is one of the two around n*.
+/// `None` when β = 0 and α < 1: every added worker then adds capacity. With
+/// α = 1 and β = 0 the capacity is 1 for any n, and the answer is 1. The
+/// count is an `f64` holding a whole number, since n* can pass `u64::MAX`.
+pub fn usl_best_workers(alpha: f64, beta: f64) -> Result<Option<f64>, ModelError> {
+    let Some(peak) = usl_peak(alpha, beta)? else {
+        return Ok((alpha == 1.0).then_some(1.0));
+    };
+    let (below, above) = (peak.floor().max(1.0), peak.ceil().max(1.0));
+    let more = usl_capacity(above, alpha, beta)? > usl_capacity(below, alpha, beta)?;
+    Ok(Some(if more { above } else { below }))
+}
+// ANCHOR_END: usl_best
 
 // ANCHOR: little
 /// Little's law (Little, Operations Research 1961): the average number of
@@ -188,16 +239,45 @@ pub fn littles_law_l(
 /// `work` T₁ is the total busy time (the run time on one worker), `span` T∞
 /// the longest chain of tasks that must run one after another (the run time
 /// on unlimited workers). The lower bound is the work law and the span law
-/// (Cormen et al., *Introduction to Algorithms*, ch. 27, after Blumofe and
-/// Leiserson); any schedule obeys it. The upper bound is Brent's theorem
-/// (Brent 1974): a greedy scheduler, which never leaves a worker idle while a
-/// task is ready, achieves it. The speedup T₁ / T_p is thus at most
-/// min(p, T₁ / T∞).
+/// (Cormen et al., *Introduction to Algorithms*, 3rd ed., ch. 27); any
+/// schedule obeys it. The upper bound is the greedy-scheduler bound (their
+/// Theorem 27.1, after Graham 1966 and 1969): a scheduler that never leaves
+/// a worker idle while a task is ready meets it. [`brent_bound`] is a
+/// tighter one. The speedup T₁ / T_p is at most min(p, T₁ / T∞).
 pub fn work_span_bounds(
     work: f64,
     span: f64,
     workers: f64,
 ) -> Result<(f64, f64), ModelError> {
+    let (work, span, p) = work_and_span(work, span, workers)?;
+    let lower = (work / p).max(span);
+    let upper = finite_result("the greedy bound T₁/p + T∞", work / p + span)?;
+    Ok((lower, upper))
+}
+// ANCHOR_END: work_span
+
+// ANCHOR: brent
+/// Brent's bound (Brent, JACM 1974, Lemma 2): T_p ≤ T∞ + (T₁ − T∞) / p.
+///
+/// Tighter than T₁/p + T∞ by T∞/p: it does not count the span's own work
+/// twice, once in T∞ and again, spread over the workers, in T₁/p. Brent
+/// proved it for operations of unit time; the argument behind the greedy
+/// bound (Graham 1966) gives it for greedy schedules of tasks of any
+/// length, which the property tests check. The input is that of
+/// [`work_span_bounds`]. The bound lies between T∞ and T₁, so it is finite.
+pub fn brent_bound(work: f64, span: f64, workers: f64) -> Result<f64, ModelError> {
+    let (work, span, p) = work_and_span(work, span, workers)?;
+    finite_result("Brent's bound", span + (work - span) / p)
+}
+// ANCHOR_END: brent
+
+/// Checks the input of the work/span bounds: positive work and span, the
+/// span no longer than the work, and at least one worker.
+fn work_and_span(
+    work: f64,
+    span: f64,
+    workers: f64,
+) -> Result<(f64, f64, f64), ModelError> {
     let work = positive("the work T₁", work)?;
     let span = positive("the span T∞", span)?;
     let p = at_least("the number of workers p", workers, 1.0)?;
@@ -209,11 +289,8 @@ pub fn work_span_bounds(
             ),
         });
     }
-    let lower = (work / p).max(span);
-    let upper = finite_result("Brent's bound T₁/p + T∞", work / p + span)?;
-    Ok((lower, upper))
+    Ok((work, span, p))
 }
-// ANCHOR_END: work_span
 
 // ANCHOR: schedule
 /// Where and when one task ran.
@@ -234,11 +311,40 @@ pub struct Schedule {
     placements: Vec<Placement>,
 }
 
+/// A worker and when it is next free, ordered so that a max-heap's top is
+/// the worker free first, the lowest-numbered on a tie.
+#[derive(Debug, PartialEq)]
+struct FreeAt {
+    time: f64,
+    worker: usize,
+}
+
+impl Eq for FreeAt {}
+
+impl Ord for FreeAt {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: earlier is greater. Times are finite, so total_cmp is
+        // the usual order.
+        (other.time.total_cmp(&self.time)).then(other.worker.cmp(&self.worker))
+    }
+}
+
+impl PartialOrd for FreeAt {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 impl Schedule {
     /// Greedy list scheduling (Graham 1966): take the tasks in order and give
     /// each to the worker that becomes free first (the lowest-numbered on a
     /// tie). One worker is the Go listing whose mutex makes every task wait
     /// for the one before.
+    ///
+    /// Any number of workers from 1 up is accepted, even `usize::MAX`: with
+    /// n tasks, workers n and above never get a task (a lower-numbered one
+    /// is always free at time 0 before them), so only min(workers, n) are
+    /// kept, and the schedule is the same as with exactly that many.
     pub fn list(task_times: &[f64], workers: usize) -> Result<Schedule, ModelError> {
         if task_times.is_empty() {
             return Err(ModelError::Empty {
@@ -252,17 +358,26 @@ impl Schedule {
                 min: 1.0,
             });
         }
-        let mut free_at = vec![0.0_f64; workers];
+        // Every time is checked before any is placed, so a bad time is named
+        // even when an earlier finish would overflow.
+        for &t in task_times {
+            at_least("a task time", t, 0.0)?;
+        }
+        let used = workers.min(task_times.len());
+        let mut free: BinaryHeap<FreeAt> = (0..used)
+            .map(|worker| FreeAt { time: 0.0, worker })
+            .collect();
         let mut placements = Vec::with_capacity(task_times.len());
         for &t in task_times {
-            let t = at_least("a task time", t, 0.0)?;
-            let (worker, &start) = free_at
-                .iter()
-                .enumerate()
-                .min_by(|a, b| a.1.total_cmp(b.1))
-                .expect("at least one worker");
+            let FreeAt {
+                time: start,
+                worker,
+            } = free.pop().expect("at least one worker");
             let finish = finite_result("a task's finish time", start + t)?;
-            free_at[worker] = finish;
+            free.push(FreeAt {
+                time: finish,
+                worker,
+            });
             placements.push(Placement {
                 worker,
                 start,
@@ -331,6 +446,51 @@ mod tests {
     }
 
     #[test]
+    fn tasks_that_took_no_time_give_p_zero() {
+        assert_eq!(source_p(&[0.0], 1.0), Ok(0.0));
+        assert_eq!(source_p(&[0.0, 0.0], 3.0), Ok(0.0));
+        assert_eq!(source_p(&[0.0, 1.5], 3.0), Ok(0.5));
+    }
+
+    #[test]
+    fn valid_extremes_give_the_representable_result() {
+        assert_eq!(amdahl_speedup(0.0, f64::MAX), Ok(f64::MAX));
+        assert_eq!(amdahl_speedup(1.0, f64::MAX), Ok(1.0));
+        assert_eq!(usl_capacity(f64::MAX, 0.0, 0.0), Ok(f64::MAX));
+        let peak = usl_peak(0.0, 1e-310).unwrap().unwrap();
+        assert!((peak / 1e155 - 1.0).abs() < 1e-9, "{peak}");
+        let smallest = usl_peak(0.1, f64::from_bits(1)).unwrap().unwrap();
+        assert!(smallest.is_finite() && smallest > 1e161, "{smallest}");
+        let best = usl_best_workers(0.0, 1e-310).unwrap().unwrap();
+        assert!(
+            (best / 1e155 - 1.0).abs() < 1e-9 && best.fract() == 0.0,
+            "{best}"
+        );
+        assert_eq!(brent_bound(f64::MAX, f64::MAX, 1.0), Ok(f64::MAX));
+    }
+
+    #[test]
+    fn absurd_worker_counts_allocate_nothing_for_idle_workers() {
+        let one = Schedule::list(&[1.0], 1).unwrap();
+        assert_eq!(Schedule::list(&[1.0], usize::MAX), Ok(one));
+        let three = Schedule::list(&[1.0, 2.0, 3.0], 3).unwrap();
+        assert_eq!(Schedule::list(&[1.0, 2.0, 3.0], 1 << 40), Ok(three));
+    }
+
+    #[test]
+    fn a_bad_task_time_is_named_before_a_finish_overflows() {
+        let times = [f64::MAX, f64::MAX, -1.0];
+        assert!(matches!(
+            Schedule::list(&times, 1),
+            Err(ModelError::TooSmall { .. })
+        ));
+        assert!(matches!(
+            Schedule::list(&times[..2], 1),
+            Err(ModelError::NotFinite { .. })
+        ));
+    }
+
+    #[test]
     fn overflowing_work_still_gives_a_finite_p() {
         let p = source_p(&[f64::MAX, f64::MAX], f64::MAX).unwrap();
         assert!((p - 2.0).abs() < 1e-12, "{p}");
@@ -358,6 +518,8 @@ mod tests {
         assert!(close(usl_peak(0.0, 0.01).unwrap().unwrap(), 10.0));
         assert!(close(littles_law_l(2.0, 5.5).unwrap(), 11.0));
         assert_eq!(work_span_bounds(10.0, 1.0, 4.0), Ok((2.5, 3.5)));
+        assert_eq!(brent_bound(10.0, 2.0, 4.0), Ok(4.0));
+        assert_eq!(usl_best_workers(0.05, 0.002), Ok(Some(22.0)));
     }
 
     #[test]
@@ -379,7 +541,7 @@ mod tests {
             Err(ModelError::TooSmall { .. })
         ));
         assert!(matches!(
-            usl_peak(0.1, f64::from_bits(1)),
+            usl_peak(0.1, f64::NAN),
             Err(ModelError::NotFinite { .. })
         ));
         assert!(matches!(
