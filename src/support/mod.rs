@@ -3,7 +3,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`error`] | [`error::ModelError`], the error every formula returns for bad input |
-//! | [`panic`] | a panic's message, and the one-line panic hook the 4.1 bins install |
+//! | [`panic`](mod@panic) | a panic's message, and the one-line panic hook the 4.1 bins install |
 //! | `cli` | value parsers for the bins' command lines (clap's ranges, durations) |
 //! | `charts` | line charts as SVG, drawn with plotters |
 

@@ -31,7 +31,10 @@ fn fan_out(n: u64) -> Result<f64, ModelError> {
 /// 1 − (1 − p_slow)^n.
 ///
 /// Computed as −expm1(n · ln(1 − p_slow)), which keeps its precision when
-/// `p_slow` is tiny (1 − (1 − 1e-12)^1 would round to 0 the naive way).
+/// `p_slow` is tiny. The naive 1 − (1 − p_slow)^n loses it: for 1e-12 and
+/// n = 1 it gives 9.99978e-13, wrong in the fifth digit, and below about
+/// 5.6e-17 (2^-54, half the gap between 1 and the double just below it)
+/// 1 − p_slow rounds to 1 and the naive answer to 0.
 /// Rejected: `p_slow` outside [0, 1] or not finite, and `n` = 0.
 pub fn fanout_slow_probability(p_slow: f64, n: u64) -> Result<f64, ModelError> {
     let p = fraction("p_slow", p_slow)?;
@@ -57,6 +60,22 @@ pub fn per_backend_budget(target: f64, n: u64) -> Result<f64, ModelError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiny_probabilities_keep_their_digits() {
+        let naive = |p: f64, n: i32| 1.0 - (1.0 - p).powi(n);
+        // The doc comment's figures: the naive form is off in the fifth
+        // digit at 1e-12, and gives 0 below 2^-54 (about 5.6e-17).
+        let off = naive(1e-12, 1);
+        assert!((off - 9.99978e-13).abs() < 1e-18, "{off:e}");
+        let half_gap = 2f64.powi(-54);
+        assert_eq!(naive(half_gap * 0.99, 1), 0.0);
+        assert_ne!(naive(half_gap * 1.01, 1), 0.0);
+        for p in [1e-12, 1e-16, 5e-17, 1e-300] {
+            let ours = fanout_slow_probability(p, 1).unwrap();
+            assert!((ours - p).abs() <= p * 1e-15, "{p:e}: {ours:e}");
+        }
+    }
 
     #[test]
     fn one_backend_is_its_own_tail() {
