@@ -377,6 +377,48 @@ mod tests {
     }
 
     #[test]
+    fn the_broken_gauge_is_right_on_one_thread() {
+        // Its bug needs two threads (loom/tests/parallelism.rs shows it);
+        // alone, it counts and keeps the peak like the real one.
+        let g = Gauge::default();
+        assert_eq!(g.enter_check_then_act(), 1);
+        assert_eq!(g.enter_check_then_act(), 2);
+        g.leave();
+        assert_eq!(g.enter_check_then_act(), 2);
+        assert_eq!(g.peak(), 2);
+        g.leave();
+        g.leave();
+        assert_eq!(g.enter_check_then_act(), 1);
+        assert_eq!(g.peak(), 2);
+    }
+
+    #[test]
+    fn the_tracker_reports_the_most_tasks_busy_at_once() {
+        let t = Tracker::new();
+        let (a, b) = (t.begin(0, Duration::ZERO), t.begin(1, Duration::ZERO));
+        let c = t.begin(2, Duration::ZERO);
+        drop((a, b, c));
+        let _d = t.begin(3, Duration::ZERO);
+        assert_eq!(t.peak_busy(), 3);
+        let r = t.report(4, Duration::ZERO, vec![]);
+        assert_eq!(r.peak_busy, 3);
+    }
+
+    #[test]
+    fn the_timeline_prints_milliseconds_after_a_tilde() {
+        let r = report(vec![record(0, 0, 1, 101), record(1, 2, 3, 4)], 101);
+        assert_eq!(
+            r.timeline(),
+            "task 0: spawned ~0.0 ms, started ~1.0 ms, finished ~101.0 ms\n\
+             task 1: spawned ~2.0 ms, started ~3.0 ms, finished ~4.0 ms\n"
+        );
+        assert_eq!(
+            r.summary(),
+            "wall ~101.0 ms   P ~1.00   L ~1.02   peak busy ~1"
+        );
+    }
+
+    #[test]
     fn a_dropped_busy_token_leaves_the_gauge() {
         let t = Tracker::new();
         let a = t.begin(0, Duration::ZERO);
