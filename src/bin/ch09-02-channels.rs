@@ -70,7 +70,8 @@ fn buffered(capacity: usize) {
 
 fn close_and_range() {
     // ANCHOR: close_and_range
-    let (tx, rx) = mpsc::channel::<i32>();
+    // `make(chan int)`: each send waits until the range loop takes the value.
+    let (tx, rx) = mpsc::sync_channel::<i32>(0);
     thread::scope(|s| {
         s.spawn(move || {
             for v in 1..=5 {
@@ -93,7 +94,7 @@ fn close_and_range() {
 
 fn send_with_no_receiver() {
     // ANCHOR: no_receiver
-    let (tx, rx) = mpsc::channel::<i32>();
+    let (tx, rx) = mpsc::sync_channel::<i32>(0); // Go's `make(chan int)`
     drop(rx); // the only receiver is gone
     if let Err(mpsc::SendError(v)) = tx.send(7) {
         println!("send with no receiver left: an error, and {v} handed back");

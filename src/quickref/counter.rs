@@ -29,12 +29,17 @@ pub fn count_with_mutex(workers: usize, per_worker: u64) -> u64 {
 }
 // ANCHOR_END: mutex_counter
 
+// ANCHOR: atomic_counter
 /// The same counter with an atomic, updated correctly with `fetch_add`.
 pub fn count_with_atomic(workers: usize, per_worker: u64) -> u64 {
     count_atomic_by(workers, per_worker, |c| {
+        // Relaxed: `fetch_add` is one indivisible step at every ordering, so
+        // no increment is lost. The ordering only says what *other* memory
+        // this thread's increment publishes, and the count is all there is.
         c.fetch_add(1, Ordering::Relaxed);
     })
 }
+// ANCHOR_END: atomic_counter
 
 // ANCHOR: lost_update
 /// A broken counter: each increment is a load followed by a separate store.
@@ -45,6 +50,8 @@ pub fn count_with_atomic(workers: usize, per_worker: u64) -> u64 {
 /// is lost. Loom finds the interleaving.
 pub fn count_with_load_then_store(workers: usize, per_worker: u64) -> u64 {
     count_atomic_by(workers, per_worker, |c| {
+        // SeqCst, the strongest ordering (and Go's only one), does not help:
+        // no ordering makes two operations into one.
         let seen = c.load(Ordering::SeqCst);
         c.store(seen + 1, Ordering::SeqCst);
     })
@@ -66,7 +73,11 @@ fn count_atomic_by(workers: usize, per_worker: u64, bump: fn(&AtomicU64)) -> u64
     for h in handles {
         h.join().expect("a counting thread panicked");
     }
-    counter.load(Ordering::SeqCst)
+    // ANCHOR: final_load
+    // Relaxed is enough here too: `join` already orders each thread's
+    // increments before this load.
+    counter.load(Ordering::Relaxed)
+    // ANCHOR_END: final_load
 }
 
 #[cfg(all(test, not(loom)))]

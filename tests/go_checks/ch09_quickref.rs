@@ -59,6 +59,43 @@ pub fn checks() -> Checks {
             "worker_pool_prints_what_the_rust_twin_prints",
             worker_pool_prints_what_the_rust_twin_prints,
         ),
+        (
+            "defer_unlock_holds_the_lock_to_the_function_s_end",
+            defer_unlock_holds_the_lock_to_the_function_s_end,
+        ),
+        (
+            "actor_prints_what_the_rust_twin_prints",
+            actor_prints_what_the_rust_twin_prints,
+        ),
+        (
+            "graceful_shutdown_by_the_timer",
+            graceful_shutdown_by_the_timer,
+        ),
+        ("graceful_shutdown_by_sigint", graceful_shutdown_by_sigint),
+        (
+            "bounded_fanout_runs_at_most_two_and_reports_the_error",
+            bounded_fanout_runs_at_most_two_and_reports_the_error,
+        ),
+        (
+            "cond_prints_what_the_rust_twin_prints",
+            cond_prints_what_the_rust_twin_prints,
+        ),
+        (
+            "sync_map_stores_each_key_once",
+            sync_map_stores_each_key_once,
+        ),
+        (
+            "once_value_runs_once_and_repeats_its_panic",
+            once_value_runs_once_and_repeats_its_panic,
+        ),
+        (
+            "after_func_prints_what_the_rust_twin_prints",
+            after_func_prints_what_the_rust_twin_prints,
+        ),
+        (
+            "a_waiting_writer_turns_new_readers_away",
+            a_waiting_writer_turns_new_readers_away,
+        ),
     ]
 }
 
@@ -310,6 +347,238 @@ fn a_send_nobody_receives_stays_blocked(go: &Go) -> Check {
         "expected the send to stay blocked; exit {:?}:\n{}",
         run.code,
         run.all()
+    );
+    Ok(())
+}
+
+/// Checks that the Go listing's lines are the first lines of the Rust twin's
+/// shown output, which has `extra` lines more.
+fn go_lines_open_the_rust_output(go: &Go, name: &str, extra: usize) -> Check {
+    let go_lines = clean_run(go, name)?;
+    let rust = rust_output(name)?;
+    claim!(
+        rust.len() == go_lines.len() + extra && rust[..go_lines.len()] == go_lines[..],
+        "Go printed {go_lines:#?}\nthe Rust twin's shown output is {rust:#?}"
+    );
+    Ok(())
+}
+
+/// The page: a Go mutex stays locked until the deferred `Unlock` runs, so
+/// `TryLock` fails inside the function and succeeds after it; the Rust twin
+/// prints the same two lines, then its `let _` line.
+fn defer_unlock_holds_the_lock_to_the_function_s_end(go: &Go) -> Check {
+    go_lines_open_the_rust_output(go, "ch09-09-lock-guards", 1)?;
+    let lines = clean_run(go, "ch09-09-lock-guards")?;
+    claim!(
+        lines
+            == [
+                "while the lock is held: a second lock attempt fails",
+                "after the unlock: a second lock attempt succeeds",
+            ],
+        "the Go lock listing printed {lines:#?}"
+    );
+    Ok(())
+}
+
+fn actor_prints_what_the_rust_twin_prints(go: &Go) -> Check {
+    go_lines_open_the_rust_output(go, "ch09-11-actor", 0)
+}
+
+/// The page: with no signal, the timer starts the shutdown; each worker
+/// cleans up and stops, and the program says so before it exits.
+fn graceful_shutdown_by_the_timer(go: &Go) -> Check {
+    let lines = clean_run(go, "ch09-12-graceful-shutdown")?;
+    let expected = [
+        "shutdown requested by the timer",
+        "worker 1: cleaned up and stopped",
+        "worker 2: cleaned up and stopped",
+        "worker 3: cleaned up and stopped",
+        "every worker stopped; exiting",
+    ];
+    claim!(
+        lines == expected,
+        "the Go shutdown listing printed {lines:#?}"
+    );
+    Ok(())
+}
+
+/// The page: Ctrl-C (SIGINT) starts the same shutdown instead of killing
+/// the process. The listing runs with a timer of an hour and gets SIGINT.
+fn graceful_shutdown_by_sigint(go: &Go) -> Check {
+    use std::time::{Duration, Instant};
+    let listing = go.listing("ch09-12-graceful-shutdown");
+    let build = listing.build();
+    claim!(build.success, "it does not build:\n{}", build.all());
+    // Started with SIGINT ignored (`trap '' INT`, kept across exec), Go's
+    // runtime leaves it ignored until `signal.Notify` installs a handler;
+    // a signal that came earlier would otherwise kill the program.
+    let binary = listing.path().join("listing");
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("trap '' INT; exec \"$0\" -after 1h")
+        .arg(&binary)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("start the listing: {e}"))?;
+    // Send the signal once the program catches SIGINT, that is once
+    // `signal.Notify` has run: Linux shows the caught signals as a bit mask
+    // in /proc/PID/status (SIGINT is bit 1).
+    let status = format!("/proc/{}/status", child.id());
+    let catches_sigint = || {
+        let text = std::fs::read_to_string(&status).unwrap_or_default();
+        text.lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .is_some_and(|mask| mask & (1 << 1) != 0)
+    };
+    let waiting = Instant::now();
+    while !catches_sigint() {
+        if waiting.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("the listing did not install a SIGINT handler within 5 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .map_err(|e| format!("run kill: {e}"))?;
+    claim!(kill.success(), "kill -INT failed: {kill}");
+    let start = Instant::now();
+    while child.try_wait().map_err(|e| e.to_string())?.is_none() {
+        if start.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("still running 5 s after SIGINT".to_string());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    claim!(
+        out.status.success()
+            && lines.first() == Some(&"shutdown requested by a signal (interrupt)")
+            && lines.last() == Some(&"every worker stopped; exiting")
+            && lines.len() == 5,
+        "after SIGINT it exited with {} and printed {lines:#?}",
+        out.status
+    );
+    Ok(())
+}
+
+/// The page: the semaphore-channel group runs at most two jobs at once and
+/// reports job 4's error; the Rust twin's first three lines are the same.
+fn bounded_fanout_runs_at_most_two_and_reports_the_error(go: &Go) -> Check {
+    go_lines_open_the_rust_output(go, "ch09-13-bounded-fanout", 2)?;
+    let lines = clean_run(go, "ch09-13-bounded-fanout")?;
+    let expected = [
+        "6 jobs, limit 2: at most 2 ran at once",
+        "first error: job 4: failed",
+        "results: [10, 20, 30, 50, 60]",
+    ];
+    claim!(
+        lines == expected,
+        "the Go fan-out listing printed {lines:#?}"
+    );
+    Ok(())
+}
+
+/// A wrong wake-up (Signal for Broadcast) leaves waiters asleep for good, so
+/// the listing first runs with a bound on its time: a hang fails the check.
+fn cond_prints_what_the_rust_twin_prints(go: &Go) -> Check {
+    let lines = run_within(&go.listing("ch09-14-cond"), &[], 10)?;
+    claim!(
+        lines.last().map(String::as_str) == Some("broadcast: 3 of 3 waiters woke"),
+        "the Go Cond listing printed {lines:#?}"
+    );
+    go_lines_open_the_rust_output(go, "ch09-14-cond", 0)
+}
+
+/// Builds the listing, runs it with `args`, and kills it if it runs for more
+/// than `seconds`. Returns its stdout's lines if it succeeded.
+fn run_within(
+    listing: &crate::support::Listing,
+    args: &[&str],
+    seconds: u64,
+) -> Result<Vec<String>, String> {
+    use std::time::{Duration, Instant};
+    let build = listing.build();
+    claim!(build.success, "it does not build:\n{}", build.all());
+    let mut child = std::process::Command::new(listing.path().join("listing"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("start the listing: {e}"))?;
+    let start = Instant::now();
+    while child.try_wait().map_err(|e| e.to_string())?.is_none() {
+        if start.elapsed() > Duration::from_secs(seconds) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("it was still running after {seconds} s"));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    claim!(
+        out.status.success(),
+        "it exited with {}:\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect())
+}
+
+/// The page: of twelve `LoadOrStore` calls on three keys, three store and
+/// nine find the key; the Rust twin prints the same two lines, then one
+/// for its `Mutex<HashMap>`.
+fn sync_map_stores_each_key_once(go: &Go) -> Check {
+    go_lines_open_the_rust_output(go, "ch09-15-sync-map", 1)
+}
+
+/// The page: `sync.OnceValue` runs its function once for four callers, and
+/// when the function panics every call panics with the same value, while
+/// the function ran once.
+fn once_value_runs_once_and_repeats_its_panic(go: &Go) -> Check {
+    let lines = clean_run(go, "ch09-16-once-value")?;
+    let rust = rust_output("ch09-16-once-value")?;
+    claim!(
+        rust.first() == lines.first(),
+        "first lines differ: Go {lines:#?}, Rust {rust:#?}"
+    );
+    let expected = [
+        "4 callers got \"config v1\" \"config v1\" \"config v1\" \"config v1\"; the loader ran 1 time",
+        "call 1: panicked: config file missing",
+        "call 2: panicked: config file missing",
+        "the loader ran 1 time: every call repeats its panic",
+    ];
+    claim!(
+        lines == expected,
+        "the Go OnceValue listing printed {lines:#?}"
+    );
+    Ok(())
+}
+
+/// The page: `Stop` returns true for a timer that has not fired, false for
+/// one that has, and a stopped timer's function never runs.
+fn after_func_prints_what_the_rust_twin_prints(go: &Go) -> Check {
+    go_lines_open_the_rust_output(go, "ch09-17-after-func", 0)
+}
+
+/// The page: once a writer waits on Go's RWMutex, `TryRLock` fails while
+/// the lock is only read-locked; std's RwLock on Linux prints the same.
+fn a_waiting_writer_turns_new_readers_away(go: &Go) -> Check {
+    go_lines_open_the_rust_output(go, "ch09-18-rwmutex-writer-priority", 0)?;
+    let lines = clean_run(go, "ch09-18-rwmutex-writer-priority")?;
+    claim!(
+        lines.get(1).map(String::as_str) == Some("a new reader is turned away: true"),
+        "the Go RWMutex listing printed {lines:#?}"
     );
     Ok(())
 }
