@@ -151,6 +151,15 @@ mod tests {
             }),
             Err(ChartError::NothingToDraw { .. })
         ));
+        // Two workers are enough for a curve.
+        let two = scaling_chart(ScalingParams {
+            max_workers: 2,
+            ..SCALING
+        });
+        assert_eq!(
+            two.unwrap().series[2].points.last(),
+            Some(&(2.0, 1.0 / 0.525))
+        );
     }
 
     #[test]
@@ -184,6 +193,10 @@ mod tests {
             .fold((0.0, f64::MIN), |b, p| if p.1 > b.1 { p } else { b });
         assert!((peak_n - 21.79f64).abs() <= 0.25, "peak at {peak_n}");
         assert_eq!(chart.guides.len(), 2);
+        assert!(chart.guides.contains(&Guide::AtY {
+            y: 20.0,
+            label: "Amdahl's ceiling 1/s = 20".to_string()
+        }));
         assert!(chart.guides.contains(&Guide::AtX {
             x: usl_peak(0.05, 0.002).unwrap().unwrap(),
             label: "USL peak n* = 21.8".to_string()
