@@ -289,6 +289,42 @@ macro_rules! bounded_pool_tests {
 
             #[test]
             $(#[$attr])*
+            fn a_panic_closes_the_pool_while_other_workers_still_run() {
+                within_10s(|| {
+                    let (gate, gate_rx) = channel::bounded::<()>(0);
+                    let mut pool = BoundedPool::new(2, 4, move |i: u32| {
+                        if i == 0 {
+                            panic!("job 0 panicked on purpose");
+                        }
+                        let _ = gate_rx.recv(); // job 1 holds its worker
+                        i
+                    });
+                    pool.submit(1).unwrap();
+                    pool.submit(0).unwrap();
+                    // A worker is alive and the queue has room, yet once job
+                    // 0's panic is recorded every job must come back Closed.
+                    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                    let mut job = 2;
+                    let answer = loop {
+                        match pool.try_submit(job) {
+                            Ok(()) | Err(TrySubmitError::Full(_)) => job += 1,
+                            other => break other,
+                        }
+                        assert!(
+                            std::time::Instant::now() < deadline,
+                            "the pool still takes jobs 5 s after job 0 panicked"
+                        );
+                        thread::sleep(Duration::from_millis(1));
+                    };
+                    assert_eq!(answer, Err(TrySubmitError::Closed(job)));
+                    drop(gate);
+                    let finish = catch_unwind(AssertUnwindSafe(|| pool.finish()));
+                    assert!(finish.is_err(), "finish returned although job 0 panicked");
+                });
+            }
+
+            #[test]
+            $(#[$attr])*
             fn finish_with_no_jobs_returns_nothing() {
                 let pool = || BoundedPool::new(2, 4, |s: String| s.len()).finish();
                 let results = within_10s(pool);
