@@ -167,8 +167,9 @@ pub fn usl_capacity(n: f64, alpha: f64, beta: f64) -> Result<f64, ModelError> {
         // The denominator is at least 1, so the quotient is at most n.
         n / denominator
     } else if coherency.is_finite() {
-        // Divided through by n, the denominator is finite and above 1.
-        1.0 / (1.0 / n + alpha * (1.0 - 1.0 / n) + coherency)
+        // Divided through by n, the denominator is 1/n + α(1 − 1/n) + β(n − 1).
+        // It overflowed only because n > 1e154, so 1 − 1/n is 1 exactly.
+        1.0 / (1.0 / n + alpha + coherency)
     } else {
         // β (n − 1) > f64::MAX: the other terms (at most 2) vanish beside it.
         1.0 / (n - 1.0) / beta
@@ -413,6 +414,30 @@ impl Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn close_to(got: f64, want: f64) -> bool {
+        (got - want).abs() <= want.abs() * 1e-12
+    }
+
+    #[test]
+    fn the_usl_keeps_its_value_where_its_denominator_overflows() {
+        // n β n overflows, β (n − 1) = 2 does not: C = 1 / (α + 2).
+        let c = usl_capacity(1e308, 0.5, 2e-308).unwrap();
+        assert!(close_to(c, 0.4), "{c:e}");
+        // β (n − 1) itself overflows: C = 1 / ((n − 1) β), a subnormal.
+        let c = usl_capacity(3.0, 0.5, 1e308).unwrap();
+        assert!(close_to(c, 0.5 / 1e308), "{c:e}");
+        // Huge n with a denominator that still fits: the plain quotient.
+        let c = usl_capacity(1e200, 0.0, 1e-10).unwrap();
+        assert!(close_to(c, 1e-190), "{c:e}");
+    }
+
+    #[test]
+    fn a_tie_between_the_two_whole_counts_goes_to_the_smaller() {
+        // α = 0, β = 1/2: C(1) = 1 and C(2) = 2 / (1 + 1) = 1 exactly.
+        assert_eq!(usl_capacity(1.0, 0.0, 0.5), usl_capacity(2.0, 0.0, 0.5));
+        assert_eq!(usl_best_workers(0.0, 0.5), Ok(Some(1.0)));
+    }
 
     #[test]
     fn serial_run_has_p_one_and_parallel_run_has_p_k() {
