@@ -440,6 +440,12 @@ mod tests {
     }
 
     #[test]
+    fn without_coherency_only_full_contention_has_a_best_count() {
+        assert_eq!(usl_best_workers(0.5, 0.0), Ok(None)); // rises for ever
+        assert_eq!(usl_best_workers(1.0, 0.0), Ok(Some(1.0))); // flat at 1
+    }
+
+    #[test]
     fn serial_run_has_p_one_and_parallel_run_has_p_k() {
         assert_eq!(source_p(&[1.0; 10], 10.0), Ok(1.0));
         assert_eq!(source_p(&[1.0; 10], 1.0), Ok(10.0));
