@@ -18,7 +18,8 @@
 //! library code: their programs are whole in their bins.
 //!
 //! The `full` feature (on by default) brings the runtimes and tools the
-//! programs use: tokio, rayon, clap, tracing and plotters. The loom suite
+//! programs use: tokio, rayon, clap, humantime, futures, tracing and
+//! plotters. The loom suite
 //! (`loom/`) builds the crate without it, so a model check compiles only
 //! the code it checks.
 
