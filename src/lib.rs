@@ -8,6 +8,7 @@
 //! | module | chapters it serves |
 //! |---|---|
 //! | [`parallelism`] | 3.1 the P formula and the models; 4.1 the port, the fixes, CPU-bound work, exercises |
+//! | [`load_balancing`] | 3.2 the R formula, maximum load, policies and hashing; 4.2 the port, real servers on loopback, tower, exercises |
 //! | [`trends`] | 7 tail latency under fan-out, backoff with jitter |
 //! | [`quickref`] | the Go-to-Rust quick reference's checked patterns |
 //! | [`support`] | every chapter: the error type, panics, command lines, charts |
@@ -23,6 +24,7 @@
 //! (`loom/`) builds the crate without it, so a model check compiles only
 //! the code it checks.
 
+pub mod load_balancing;
 pub mod parallelism;
 pub mod quickref;
 pub mod support;
