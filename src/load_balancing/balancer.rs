@@ -22,26 +22,27 @@ use crate::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 // ANCHOR: in_flight
-/// Requests outstanding per server, shared by every task that sends one.
-#[derive(Debug)]
+/// Requests outstanding per server. Cloning it is cheap and every clone
+/// shares the same counts, like an `Arc` (which is what it holds).
+#[derive(Debug, Clone)]
 pub struct InFlight {
-    counts: Vec<AtomicUsize>,
+    counts: Arc<Vec<AtomicUsize>>,
 }
 
 /// One request outstanding on one server; dropping it ends the request.
 #[derive(Debug)]
 #[must_use = "the request counts as outstanding only while the guard lives"]
 pub struct InFlightGuard {
-    counts: Arc<InFlight>,
+    counts: InFlight,
     server: usize,
 }
 
 impl InFlight {
     /// Zero requests outstanding on each of `servers` servers.
-    pub fn new(servers: usize) -> Arc<Self> {
-        Arc::new(InFlight {
-            counts: (0..servers).map(|_| AtomicUsize::new(0)).collect(),
-        })
+    pub fn new(servers: usize) -> Self {
+        InFlight {
+            counts: Arc::new((0..servers).map(|_| AtomicUsize::new(0)).collect()),
+        }
     }
 
     /// Counts a request as outstanding on `server` until the guard drops.
@@ -49,10 +50,10 @@ impl InFlight {
     /// # Panics
     /// If `server` is not one of this balancer's servers (a bug in the
     /// caller, never a result of bad input).
-    pub fn start(self: &Arc<Self>, server: usize) -> InFlightGuard {
+    pub fn start(&self, server: usize) -> InFlightGuard {
         self.counts[server].fetch_add(1, Ordering::Relaxed);
         InFlightGuard {
-            counts: Arc::clone(self),
+            counts: self.clone(),
             server,
         }
     }
@@ -99,33 +100,33 @@ impl InFlightGuard {
 /// starves it. It is Go's `n = n - 1` from two goroutines without a lock,
 /// which `go run -race` would report; in Rust the atomics make it compile,
 /// and only a model checker (or bad luck in production) shows it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RacyInFlight {
-    counts: Vec<AtomicUsize>,
+    counts: Arc<Vec<AtomicUsize>>,
 }
 
 /// The racy twin of [`InFlightGuard`].
 #[derive(Debug)]
 #[must_use = "the request counts as outstanding only while the guard lives"]
 pub struct RacyGuard {
-    counts: Arc<RacyInFlight>,
+    counts: RacyInFlight,
     server: usize,
 }
 
 impl RacyInFlight {
     /// Zero requests outstanding on each of `servers` servers.
-    pub fn new(servers: usize) -> Arc<Self> {
-        Arc::new(RacyInFlight {
-            counts: (0..servers).map(|_| AtomicUsize::new(0)).collect(),
-        })
+    pub fn new(servers: usize) -> Self {
+        RacyInFlight {
+            counts: Arc::new((0..servers).map(|_| AtomicUsize::new(0)).collect()),
+        }
     }
 
     /// Raises the count by a load and a store (the bug).
-    pub fn start(self: &Arc<Self>, server: usize) -> RacyGuard {
+    pub fn start(&self, server: usize) -> RacyGuard {
         let seen = self.counts[server].load(Ordering::Relaxed);
         self.counts[server].store(seen + 1, Ordering::Relaxed);
         RacyGuard {
-            counts: Arc::clone(self),
+            counts: self.clone(),
             server,
         }
     }
