@@ -12,6 +12,8 @@ mod support;
 mod baseline;
 #[path = "go_checks/ch04_01.rs"]
 mod ch04_01;
+#[path = "go_checks/ch04_02.rs"]
+mod ch04_02;
 #[path = "go_checks/ch09_quickref.rs"]
 mod ch09_quickref;
 
@@ -25,6 +27,7 @@ fn all_checks() -> Vec<(&'static str, Checks)> {
     vec![
         ("baseline", baseline::checks()),
         ("ch04_01", ch04_01::checks()),
+        ("ch04_02", ch04_02::checks()),
         ("ch09_quickref", ch09_quickref::checks()),
     ]
 }
