@@ -36,5 +36,8 @@ pub mod trends;
 #[cfg(feature = "full")]
 pub fn book_charts() -> Result<Vec<(&'static str, String)>, support::charts::ChartError> {
     let scaling = parallelism::chart::scaling_chart(parallelism::chart::SCALING)?;
-    Ok(vec![("ch03-01-scaling.svg", scaling.to_svg()?)])
+    Ok(vec![
+        ("ch03-01-scaling.svg", scaling.to_svg()?),
+        load_balancing::chart::book_entry()?,
+    ])
 }
