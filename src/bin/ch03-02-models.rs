@@ -2,7 +2,7 @@
 //! maximum load of each policy, beside the theory, and how many keys each
 //! hashing scheme moves when a server leaves or joins.
 //!
-//! Run: `cargo run --bin ch03-02-models -- --seed 1 --trials 10 --servers 10`
+//! Run: `cargo run --bin ch03-02-models -- --seed 1 --trials 30 --servers 10`
 //!
 //! Every number comes from seeded trials (ChaCha8, one stream per trial),
 //! so the output is the same on every machine and every thread count.
@@ -28,7 +28,7 @@ struct Args {
     #[arg(long, default_value = "1")]
     seed: u64,
     /// Trials per policy and size (1 to 10000).
-    #[arg(long, default_value = "10", value_parser = usize_in(1..=10_000))]
+    #[arg(long, default_value = "30", value_parser = usize_in(1..=10_000))]
     trials: usize,
     /// Servers in the hashing table, before one leaves or joins (2 to 1000).
     #[arg(long, default_value = "10", value_parser = usize_in(2..=1000))]

@@ -72,15 +72,16 @@ pub struct Size {
 }
 
 /// The sizes the table shows: the source's own (100 requests on 3
-/// servers), light load (m < n), m = n, and heavy load (m = 100 n).
+/// servers), ten requests per server on ten servers, m = n, and heavy
+/// load (m = 100 n).
 pub const SIZES: [Size; 4] = [
     Size {
         requests: 100,
         servers: 3,
     },
     Size {
-        requests: 10,
-        servers: 100,
+        requests: 100,
+        servers: 10,
     },
     Size {
         requests: 1000,
