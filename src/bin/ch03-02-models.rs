@@ -2,12 +2,13 @@
 //! maximum load of each policy, beside the theory, and how many keys each
 //! hashing scheme moves when a server leaves or joins.
 //!
-//! Run: `cargo run --bin ch03-02-models -- --seed 1 --trials 30 --servers 10`
+//! Run: `cargo run --bin ch03-02-models -- --seed 1 --trials 30 --servers 10`,
+//! or one part of it: `cargo run --bin ch03-02-models -- --part hashing`
 //!
 //! Every number comes from seeded trials (ChaCha8, one stream per trial),
 //! so the output is the same on every machine and every thread count.
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use cookbook::load_balancing::formula::{
     LoadSummary, requests_per_server, supermarket_time,
 };
@@ -36,6 +37,20 @@ struct Args {
     /// Keys placed in the hashing table (1 to 1000000).
     #[arg(long, default_value = "10000", value_parser = usize_in(1..=1_000_000))]
     keys: usize,
+    /// Which part to print (the page shows each part on its own).
+    #[arg(long, value_enum, default_value_t = Part::All)]
+    part: Part,
+}
+
+/// The parts of the output, in the order the page explains them.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Part {
+    All,
+    Mean,
+    Policies,
+    Weighted,
+    Supermarket,
+    Hashing,
 }
 
 fn main() -> ExitCode {
@@ -50,6 +65,27 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), ModelError> {
+    let parts: [(Part, fn(&Args) -> Result<(), ModelError>); 5] = [
+        (Part::Mean, mean),
+        (Part::Policies, policies),
+        (Part::Weighted, weighted),
+        (Part::Supermarket, supermarket),
+        (Part::Hashing, hashing),
+    ];
+    let mut first = true;
+    for (part, print) in parts {
+        if args.part == Part::All || args.part == part {
+            if !first {
+                println!();
+            }
+            first = false;
+            print(args)?;
+        }
+    }
+    Ok(())
+}
+
+fn mean(args: &Args) -> Result<(), ModelError> {
     // ANCHOR: source_r
     // The source's program: 100 requests, each to one of 3 servers at random.
     let (n, m) = (100, 3);
@@ -72,7 +108,10 @@ fn run(args: &Args) -> Result<(), ModelError> {
         same_r.max
     );
     // ANCHOR_END: source_r
-    println!();
+    Ok(())
+}
+
+fn policies(args: &Args) -> Result<(), ModelError> {
     // ANCHOR: policies
     let trials = args.trials as u64;
     println!(
@@ -103,8 +142,12 @@ fn run(args: &Args) -> Result<(), ModelError> {
         }
     }
     // ANCHOR_END: policies
-    println!();
+    Ok(())
+}
+
+fn weighted(args: &Args) -> Result<(), ModelError> {
     // ANCHOR: weighted
+    let mut rng = trial_rng(args.seed, 0);
     let mut weighted = SmoothWeighted::new(&[5.0, 1.0, 1.0])?;
     let picks: Vec<&str> = (0..7)
         .map(|_| ["a", "b", "c"][weighted.assign(&mut rng)])
@@ -112,7 +155,10 @@ fn run(args: &Args) -> Result<(), ModelError> {
     println!("Smooth weighted round robin, weights a = 5, b = 1, c = 1:");
     println!("  {}", picks.join(" "));
     // ANCHOR_END: weighted
-    println!();
+    Ok(())
+}
+
+fn supermarket(_: &Args) -> Result<(), ModelError> {
     // ANCHOR: supermarket
     println!("Supermarket model: mean time in system, service time 1, n → ∞");
     println!("  load λ      d = 1      d = 2      d = 3");
@@ -123,7 +169,10 @@ fn run(args: &Args) -> Result<(), ModelError> {
         println!("  {lambda:<6} {}", t.join(" "));
     }
     // ANCHOR_END: supermarket
-    println!();
+    Ok(())
+}
+
+fn hashing(args: &Args) -> Result<(), ModelError> {
     // ANCHOR: hashing
     let (servers, keys) = (args.servers, args.keys as u64);
     println!(
