@@ -137,13 +137,16 @@ impl RacyInFlight {
     }
 }
 
+// ANCHOR: racy_drop
 impl Drop for RacyGuard {
     fn drop(&mut self) {
         let count = &self.counts.counts[self.server];
+        // The bug: another request can end between this load and the store.
         let seen = count.load(Ordering::Relaxed);
         count.store(seen.saturating_sub(1), Ordering::Relaxed);
     }
 }
+// ANCHOR_END: racy_drop
 
 // ANCHOR: cursor
 /// Round robin shared by every task: each call takes the next position.
