@@ -20,7 +20,9 @@
 //!
 //! The `full` feature (on by default) brings the runtimes and tools the
 //! programs use: tokio, rayon, clap, humantime, futures, tracing and
-//! plotters. The loom suite
+//! plotters, and turns on `net`: axum, hyper, hyper-util, http-body-util,
+//! tower and hdrhistogram, for the requests that travel to servers on
+//! 127.0.0.1 (section 4.2). The loom suite
 //! (`loom/`) builds the crate without it, so a model check compiles only
 //! the code it checks.
 

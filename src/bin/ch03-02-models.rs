@@ -64,8 +64,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// A function that prints one part.
+type PrintPart = fn(&Args) -> Result<(), ModelError>;
+
 fn run(args: &Args) -> Result<(), ModelError> {
-    let parts: [(Part, fn(&Args) -> Result<(), ModelError>); 5] = [
+    let parts: [(Part, PrintPart); 5] = [
         (Part::Mean, mean),
         (Part::Policies, policies),
         (Part::Weighted, weighted),

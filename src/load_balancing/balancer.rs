@@ -295,6 +295,7 @@ mod tests {
         let b = counts.start(1);
         let c = counts.start(2);
         assert_eq!(counts.snapshot(), vec![0, 2, 1]);
+        assert_eq!((counts.get(0), counts.get(1), counts.get(2)), (0, 2, 1));
         assert_eq!((a.server(), c.server()), (1, 2));
         drop(b);
         assert_eq!(counts.snapshot(), vec![0, 1, 1]);
