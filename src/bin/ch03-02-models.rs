@@ -9,11 +9,12 @@
 //! so the output is the same on every machine and every thread count.
 
 use clap::{Parser, ValueEnum};
+use cookbook::load_balancing::formula::d_choice_gap;
 use cookbook::load_balancing::formula::{
     LoadSummary, requests_per_server, supermarket_time,
 };
-use cookbook::load_balancing::hashing::{Maglev, next_prime};
-use cookbook::load_balancing::policies::{Policy, SmoothWeighted, Uniform};
+use cookbook::load_balancing::hashing::{BoundedLoads, Maglev, Ring, next_prime};
+use cookbook::load_balancing::policies::{Choices, Policy, SmoothWeighted, Uniform};
 use cookbook::load_balancing::simulation::{
     POLICIES, SCHEMES, SIZES, movement_table, policy_table, server_names, trial_rng,
 };
@@ -51,6 +52,7 @@ enum Part {
     Weighted,
     Supermarket,
     Hashing,
+    Errors,
 }
 
 fn main() -> ExitCode {
@@ -68,12 +70,13 @@ fn main() -> ExitCode {
 type PrintPart = fn(&Args) -> Result<(), ModelError>;
 
 fn run(args: &Args) -> Result<(), ModelError> {
-    let parts: [(Part, PrintPart); 5] = [
+    let parts: [(Part, PrintPart); 6] = [
         (Part::Mean, mean),
         (Part::Policies, policies),
         (Part::Weighted, weighted),
         (Part::Supermarket, supermarket),
         (Part::Hashing, hashing),
+        (Part::Errors, errors),
     ];
     let mut first = true;
     for (part, print) in parts {
@@ -211,5 +214,40 @@ fn hashing(args: &Args) -> Result<(), ModelError> {
         servers - 1
     );
     // ANCHOR_END: hashing
+    Ok(())
+}
+
+/// Bad input to the library, and the error each call returns instead of a
+/// panic or a NaN.
+fn errors(_: &Args) -> Result<(), ModelError> {
+    // ANCHOR: errors
+    let a = ["a", "b"];
+    let refusals: [(&str, Option<ModelError>); 9] = [
+        ("R = N / M with M = 0", requests_per_server(100, 0).err()),
+        ("the summary of no loads", LoadSummary::of(&[]).err()),
+        ("uniform over 0 servers", Uniform::new(0).err()),
+        ("4 choices of 3 servers", Choices::new(3, 4).err()),
+        (
+            "weights 1 and NaN",
+            SmoothWeighted::new(&[1.0, f64::NAN]).err(),
+        ),
+        (
+            "a ring naming a twice",
+            Ring::new(&["a", "a"], 100, 1).err(),
+        ),
+        ("a ring with 0 vnodes", Ring::new(&a, 0, 1).err()),
+        (
+            "bounded loads, ε = 0",
+            BoundedLoads::new(&a, 100, 0.0, 1).err(),
+        ),
+        ("the d-choice gap, n = 2", d_choice_gap(2, 2).err()),
+    ];
+    for (call, refused) in refusals {
+        match refused {
+            Some(e) => println!("{call}\n  error: {e}"),
+            None => println!("{call}\n  accepted (a bug: it should be refused)"),
+        }
+    }
+    // ANCHOR_END: errors
     Ok(())
 }

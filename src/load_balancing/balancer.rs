@@ -96,10 +96,11 @@ impl InFlightGuard {
 /// The bug: a count raised and lowered by a load and then a store.
 ///
 /// Two requests that end at the same time both read 2 and both store 1: the
-/// server looks busy for ever after, and a least-outstanding balancer
-/// starves it. It is Go's `n = n - 1` from two goroutines without a lock,
-/// which `go run -race` would report; in Rust the atomics make it compile,
-/// and only a model checker (or bad luck in production) shows it.
+/// count stays one too high for good, and every lost decrement adds one
+/// more, so a least-outstanding balancer sends the server less and less. It
+/// is Go's `n[i].Store(n[i].Load() - 1)` on an `atomic.Int64`: each call is
+/// atomic, the pair is not, and the race detector has nothing to report;
+/// only a model checker (or bad luck in production) shows it.
 #[derive(Debug, Clone)]
 pub struct RacyInFlight {
     counts: Arc<Vec<AtomicUsize>>,

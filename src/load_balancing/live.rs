@@ -340,18 +340,14 @@ impl Balancer {
         self.pick
     }
 
+    // ANCHOR: pick
     /// The server for the next request, whose key is `key`.
     pub fn pick(&self, key: u64) -> usize {
         let n = self.in_flight.servers();
         let outstanding = |i: usize| self.in_flight.get(i);
         let chosen = match self.pick {
-            // ANCHOR: random
             Pick::Random => lock(&self.rng).random_range(0..n),
-            // ANCHOR_END: random
-            // ANCHOR: round_robin
             Pick::RoundRobin => self.cursor.next(n).unwrap_or(0),
-            // ANCHOR_END: round_robin
-            // ANCHOR: least_outstanding
             Pick::LeastOutstanding => {
                 // Scan from a rotating start, so ties do not all go to server 0.
                 let first = self.cursor.next(n).unwrap_or(0);
@@ -360,21 +356,15 @@ impl Balancer {
                     .min_by_key(|&i| outstanding(i))
                     .unwrap_or(first)
             }
-            // ANCHOR_END: least_outstanding
-            // ANCHOR: two_choices
             Pick::TwoChoices => {
                 let mut rng = lock(&self.rng);
                 pick_two(&mut *rng, n, |i| outstanding(i) as f64).unwrap_or(0)
             }
-            // ANCHOR_END: two_choices
-            // ANCHOR: peak_ewma
             Pick::PeakEwma => {
                 let mut rng = lock(&self.rng);
                 let cost = |i: usize| lock(&self.ewma[i]).estimate.cost(outstanding(i));
                 pick_two(&mut *rng, n, cost).unwrap_or(0)
             }
-            // ANCHOR_END: peak_ewma
-            // ANCHOR: bounded_hash
             Pick::BoundedHash => {
                 let total: usize = self.in_flight.snapshot().iter().sum();
                 let share = (1.0 + self.epsilon) * (total + 1) as f64 / n as f64;
@@ -386,10 +376,10 @@ impl Balancer {
                 chosen
             }
         };
-        // ANCHOR_END: bounded_hash
         self.picks.fetch_add(1, Ordering::Relaxed);
         chosen
     }
+    // ANCHOR_END: pick
 
     /// Takes a round trip of `rtt` from `server` into its peak-EWMA estimate.
     pub fn observe(&self, server: usize, rtt: Duration) {
