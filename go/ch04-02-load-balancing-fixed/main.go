@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -274,8 +275,17 @@ func main() {
 		if twoChoices {
 			name = "two-choices"
 		}
-		fmt.Printf("%-11s answered %d/%d  per server %v  p50 %s  p99 %s\n",
-			name, res.answered, *requests, res.perServer,
+		// A value that varies from run to run is printed after a "~", the
+		// book's mark for it: latencies always, and the per-server counts
+		// under two choices, which follow the timing of the answers.
+		// Random's counts follow from the seed alone.
+		counts := fmt.Sprint(res.perServer)
+		if twoChoices {
+			counts = strings.ReplaceAll(counts, "[", "[~")
+			counts = strings.ReplaceAll(counts, " ", " ~")
+		}
+		fmt.Printf("%-11s answered %d/%d  per server %s  p50 ~%s  p99 ~%s\n",
+			name, res.answered, *requests, counts,
 			ms(percentile(res.latencies, 50)), ms(percentile(res.latencies, 99)))
 	}
 	transport.CloseIdleConnections()

@@ -274,7 +274,7 @@ struct Policy {
 }
 
 /// Parses `random      answered 800/800  per server [210 192 190 208]
-/// p50 6.6ms  p99 502.6ms`.
+/// p50 ~6.6ms  p99 ~502.6ms` (a `~` marks a value that varies).
 fn policy(run: &Run, name: &str) -> Result<Policy, String> {
     let line = run
         .lines()
@@ -293,7 +293,8 @@ fn policy(run: &Run, name: &str) -> Result<Policy, String> {
     let servers = after("per server [")?.split_once(']').ok_or_else(bad)?.0;
     let ms = |key: &str| -> Result<f64, String> {
         let word = after(key)?.split_whitespace().next().ok_or_else(bad)?;
-        word.strip_suffix("ms")
+        word.trim_start_matches('~')
+            .strip_suffix("ms")
             .ok_or_else(bad)?
             .parse()
             .map_err(|_| bad())
@@ -303,7 +304,7 @@ fn policy(run: &Run, name: &str) -> Result<Policy, String> {
         sent: sent.parse().map_err(|_| bad())?,
         per_server: servers
             .split_whitespace()
-            .map(|n| n.parse().map_err(|_| bad()))
+            .map(|n| n.trim_start_matches('~').parse().map_err(|_| bad()))
             .collect::<Result<_, _>>()?,
         p50: ms("p50 ")?,
         p99: ms("p99 ")?,
@@ -372,6 +373,49 @@ fn the_go_twin_answers_all_and_two_choices_spares_the_slow_server(go: &Go) -> Ch
         run.elapsed < Duration::from_secs(10),
         "the run took {:?}; it should end within seconds",
         run.elapsed
+    );
+    shown_output_is_current(&run.stdout)
+}
+
+/// The twin's output as the page shows it.
+const SHOWN: &str = "chapters/outputs/go/ch04-02-load-balancing-fixed.txt";
+/// The command the page says produced it (the file's first line).
+const SHOWN_COMMAND: &str = "$ (cd go && go run ./ch04-02-load-balancing-fixed)";
+
+/// The numbers after each `~` replaced by `N`: the values the twin marks as
+/// varying between runs (as tests/outputs.rs does for the Rust programs).
+fn mask(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '~' {
+            let mut masked = false;
+            while chars.next_if(|d| d.is_ascii_digit() || *d == '.').is_some() {
+                masked = true;
+            }
+            if masked {
+                out.push('N');
+            }
+        }
+    }
+    out
+}
+
+/// The page: the twin's output it shows is what the twin prints now, but
+/// for the numbers after a `~`. `UPDATE_OUTPUTS=1` rewrites the file.
+fn shown_output_is_current(stdout: &str) -> Check {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SHOWN);
+    let fresh = format!("{SHOWN_COMMAND}\n{stdout}");
+    if std::env::var_os("UPDATE_OUTPUTS").is_some() {
+        return std::fs::write(&path, &fresh).map_err(|e| format!("write {SHOWN}: {e}"));
+    }
+    let shown =
+        std::fs::read_to_string(&path).map_err(|e| format!("read {SHOWN}: {e}"))?;
+    claim!(
+        mask(&shown) == mask(&fresh),
+        "{SHOWN} is stale (regenerate with \
+         `UPDATE_OUTPUTS=1 cargo test --test go -- ch04_02`); the twin printed:\n{stdout}"
     );
     Ok(())
 }
