@@ -11,8 +11,10 @@ use std::process::{Command, ExitCode};
 
 /// One regeneration step: what it makes, the test that makes it, and the
 /// variable that switches that test from checking to writing.
-const BLESS: [(&str, &str, &str, &str); 4] = [
+const BLESS: [(&str, &str, &str, &str); 5] = [
     ("outputs", "chapters/outputs/*.txt", "UPDATE_OUTPUTS", "1"),
+    // The Go twins' outputs: rewritten where Go 1.22 or later is found.
+    ("go", "chapters/outputs/go/*.txt", "UPDATE_OUTPUTS", "1"),
     ("charts", "chapters/images/*.svg", "UPDATE_CHARTS", "1"),
     ("compile_fail", "tests/ui/*.stderr", "TRYBUILD", "overwrite"),
     ("lint_ch06", "tests/lint/*.stderr", "UPDATE_OUTPUTS", "1"),
