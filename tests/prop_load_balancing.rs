@@ -155,6 +155,13 @@ proptest! {
     ) {
         let mut swrr = SmoothWeighted::new(&weights).unwrap();
         let shares = swrr.shares();
+        // One share per server, each wᵢ / W, together 1 (an empty or wrong
+        // list would make the check below vacuous).
+        let total: f64 = weights.iter().sum();
+        prop_assert_eq!(shares.len(), weights.len());
+        for (share, w) in shares.iter().zip(&weights) {
+            prop_assert!((share - w / total).abs() < 1e-12, "share {share} for {w}");
+        }
         let mut rng = trial_rng(0, 0);
         for step in 1..=k {
             swrr.assign(&mut rng);
@@ -540,6 +547,20 @@ fn bad_counts_are_refused() {
         LoadSummary::of(&[]),
         Err(ModelError::Empty { .. })
     ));
+}
+
+/// Smooth weighted round robin breaks a tie between equal counters for
+/// the lowest index, as nginx does: equal weights are plain round robin
+/// from server 0, and 5, 1, 1 gives nginx's own sequence a a b a c a a.
+#[test]
+fn smooth_weighted_ties_go_to_the_lowest_index() {
+    let mut rng = trial_rng(0, 0);
+    let mut equal = SmoothWeighted::new(&[1.0, 1.0, 1.0]).unwrap();
+    let picks: Vec<usize> = (0..6).map(|_| equal.assign(&mut rng)).collect();
+    assert_eq!(picks, [0, 1, 2, 0, 1, 2]);
+    let mut skewed = SmoothWeighted::new(&[5.0, 1.0, 1.0]).unwrap();
+    let picks: Vec<usize> = (0..7).map(|_| skewed.assign(&mut rng)).collect();
+    assert_eq!(picks, [0, 0, 1, 0, 2, 0, 0]);
 }
 
 #[test]
