@@ -563,6 +563,24 @@ fn smooth_weighted_ties_go_to_the_lowest_index() {
     assert_eq!(picks, [0, 0, 1, 0, 2, 0, 0]);
 }
 
+/// d choices for d other than 2: a tie among the sampled servers goes to
+/// the first one drawn (distinct draws by rejection, in order), so with
+/// every load equal the pick is the first distinct draw. `d()` reports d.
+#[test]
+fn d_choices_ties_go_to_the_first_drawn() {
+    use rand::Rng;
+    for seed in 0..50 {
+        let mut choices = Choices::new(7, 3).unwrap();
+        assert_eq!(choices.d(), 3);
+        let mut rng = trial_rng(seed, 1);
+        let mut replay = rng.clone();
+        let first = replay.random_range(0..7usize);
+        assert_eq!(choices.assign(&mut rng), first, "seed {seed}");
+    }
+    assert_eq!(Choices::two(5).unwrap().d(), 2);
+    assert_eq!(Choices::two(1).unwrap().d(), 1);
+}
+
 #[test]
 fn bad_policies_are_refused() {
     let small = |e: ModelError| matches!(e, ModelError::TooSmall { .. });
