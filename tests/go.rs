@@ -7,6 +7,8 @@
 
 #[path = "support/go.rs"]
 mod support;
+#[path = "support/mask.rs"]
+mod tilde;
 
 #[path = "go_checks/baseline.rs"]
 mod baseline;

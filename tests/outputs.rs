@@ -95,28 +95,9 @@ fn render(bin: &str, args: &[String]) -> Result<String, String> {
     Ok(text)
 }
 
-/// Replaces the number after each `~` with `N`, so measurements compare equal.
-fn mask(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        out.push(c);
-        if c == '~' {
-            let mut masked = false;
-            while chars
-                .peek()
-                .is_some_and(|d| d.is_ascii_digit() || *d == '.')
-            {
-                chars.next();
-                masked = true;
-            }
-            if masked {
-                out.push('N');
-            }
-        }
-    }
-    out
-}
+#[path = "support/mask.rs"]
+mod tilde;
+use tilde::mask;
 
 fn check(file: &Path, update: bool) -> Result<(), Failed> {
     let committed = std::fs::read_to_string(file).map_err(|e| e.to_string())?;

@@ -382,26 +382,6 @@ const SHOWN: &str = "chapters/outputs/go/ch04-02-load-balancing-fixed.txt";
 /// The command the page says produced it (the file's first line).
 const SHOWN_COMMAND: &str = "$ (cd go && go run ./ch04-02-load-balancing-fixed)";
 
-/// The numbers after each `~` replaced by `N`: the values the twin marks as
-/// varying between runs (as tests/outputs.rs does for the Rust programs).
-fn mask(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        out.push(c);
-        if c == '~' {
-            let mut masked = false;
-            while chars.next_if(|d| d.is_ascii_digit() || *d == '.').is_some() {
-                masked = true;
-            }
-            if masked {
-                out.push('N');
-            }
-        }
-    }
-    out
-}
-
 /// The page: the twin's output it shows is what the twin prints now, but
 /// for the numbers after a `~`. `UPDATE_OUTPUTS=1` rewrites the file.
 fn shown_output_is_current(stdout: &str) -> Check {
@@ -411,13 +391,13 @@ fn shown_output_is_current(stdout: &str) -> Check {
     if std::env::var_os("UPDATE_OUTPUTS").is_some() {
         // Rewritten only when more than the varying numbers changed, so
         // regenerating twice leaves no diff (as in tests/outputs.rs).
-        if mask(&shown) != mask(&fresh) {
+        if crate::tilde::mask(&shown) != crate::tilde::mask(&fresh) {
             std::fs::write(&path, &fresh).map_err(|e| format!("write {SHOWN}: {e}"))?;
         }
         return Ok(());
     }
     claim!(
-        mask(&shown) == mask(&fresh),
+        crate::tilde::mask(&shown) == crate::tilde::mask(&fresh),
         "{SHOWN} is stale (regenerate with \
          `UPDATE_OUTPUTS=1 cargo test --test go -- ch04_02`); the twin printed:\n{stdout}"
     );
