@@ -471,3 +471,26 @@ fn the_open_loop_sends_on_schedule_and_counts_from_it() {
         assert!(report.max() <= Duration::from_millis(51));
     });
 }
+
+/// A request whose task panics is counted as failed, the others still
+/// complete, and the run goes on: the generator joins each task, and a
+/// panic reaches it as a `JoinError`, not as a panic of the generator.
+#[test]
+fn a_request_that_panics_counts_as_failed_and_the_run_goes_on() {
+    let _one = serial();
+    runtime().block_on(async {
+        let arrivals = every_ms(10);
+        let report = run_open_loop(&arrivals, Duration::from_secs(2), |a| {
+            let id = a.id;
+            async move {
+                assert!(id % 3 != 0, "request {id} panics (expected)");
+                Ok::<(), ()>(())
+            }
+        })
+        .await;
+        assert_eq!(report.sent, 10);
+        assert_eq!(report.failed, 4, "requests 0, 3, 6 and 9 panicked");
+        assert_eq!(report.completed, 6);
+        assert_eq!(report.timed_out, 0);
+    });
+}
