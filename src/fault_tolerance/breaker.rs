@@ -193,9 +193,12 @@ impl CircuitBreaker {
     /// one lock, so two callers can never both become the probe.
     pub fn try_call(&self, now: Duration) -> Result<Ticket, Refusal> {
         let mut inner = lock(&self.shared.inner);
+        let cool_down = self.shared.config.cool_down;
         let admission = match inner.state {
             State::Closed { .. } => Ok(Admission::Call),
-            State::Open { since } if now >= since + self.shared.config.cool_down => {
+            // Not `now >= since + cool_down`: the sum can be past what a
+            // Duration holds (a cool-down of Duration::MAX: open for good).
+            State::Open { since } if now.saturating_sub(since) >= cool_down => {
                 inner.enter(State::HalfOpen { probe_out: true });
                 Ok(Admission::Probe)
             }
@@ -363,7 +366,8 @@ impl RacyBreaker {
     /// Whether a call may go through as the probe.
     pub fn try_probe(&self) -> bool {
         let s = &self.shared;
-        if s.state.load(Ordering::SeqCst) == RACY_HALF_OPEN && !s.probe_out.load(Ordering::SeqCst)
+        if s.state.load(Ordering::SeqCst) == RACY_HALF_OPEN
+            && !s.probe_out.load(Ordering::SeqCst)
         {
             s.probe_out.store(true, Ordering::SeqCst); // too late: another may be here
             return true;
@@ -439,7 +443,10 @@ mod tests {
         early.failure(ms(1)); // opens it
         late.failure(ms(50)); // would reopen it with a later `since`
         assert_eq!(b.state(), State::Open { since: ms(1) });
-        assert!(b.try_call(ms(100)).is_err(), "the cool-down runs from the first failure");
+        assert!(
+            b.try_call(ms(100)).is_err(),
+            "the cool-down runs from the first failure"
+        );
         assert!(b.try_call(ms(101)).is_ok());
     }
 
@@ -489,6 +496,17 @@ mod tests {
         .join();
         assert!(joined.is_err());
         assert_eq!(b.try_call(ms(101)).unwrap().admission(), Admission::Probe);
+    }
+
+    #[test]
+    fn a_cool_down_too_long_to_add_to_the_time_keeps_it_open() {
+        let b = CircuitBreaker::new(BreakerConfig {
+            failures_to_open: 1,
+            cool_down: Duration::MAX,
+        })
+        .unwrap();
+        b.try_call(ms(0)).unwrap().failure(ms(5));
+        assert_eq!(b.try_call(Duration::MAX).unwrap_err(), Refusal::Open);
     }
 
     #[test]

@@ -53,7 +53,9 @@ impl RetryBudget {
     pub fn new(max_tokens: u32, token_ratio: f64) -> Result<Self, ModelError> {
         if !(1..=MAX_TOKENS).contains(&max_tokens) {
             return Err(ModelError::Inconsistent {
-                why: format!("max_tokens is {max_tokens}; it must be between 1 and {MAX_TOKENS}"),
+                why: format!(
+                    "max_tokens is {max_tokens}; it must be between 1 and {MAX_TOKENS}"
+                ),
             });
         }
         let ratio = positive("the token ratio", token_ratio)?;
@@ -146,13 +148,15 @@ impl RacyBudget {
     /// A success, by load and store.
     pub fn on_success(&self) {
         let t = self.tokens.load(Ordering::Acquire);
-        self.tokens.store((t + self.ratio).min(self.max), Ordering::Release);
+        self.tokens
+            .store((t + self.ratio).min(self.max), Ordering::Release);
     }
 
     /// A failure, by load and store.
     pub fn on_failure(&self) {
         let t = self.tokens.load(Ordering::Acquire);
-        self.tokens.store(t.saturating_sub(MILLI), Ordering::Release);
+        self.tokens
+            .store(t.saturating_sub(MILLI), Ordering::Release);
     }
 
     /// The tokens left now, in thousandths.
