@@ -16,6 +16,10 @@ mod baseline;
 mod ch04_01;
 #[path = "go_checks/ch04_02.rs"]
 mod ch04_02;
+#[path = "go_checks/ch04_03.rs"]
+mod ch04_03;
+#[path = "go_checks/ch04_03_fixed.rs"]
+mod ch04_03_fixed;
 #[path = "go_checks/ch09_quickref.rs"]
 mod ch09_quickref;
 
@@ -30,6 +34,8 @@ fn all_checks() -> Vec<(&'static str, Checks)> {
         ("baseline", baseline::checks()),
         ("ch04_01", ch04_01::checks()),
         ("ch04_02", ch04_02::checks()),
+        ("ch04_03", ch04_03::checks()),
+        ("ch04_03_fixed", ch04_03_fixed::checks()),
         ("ch09_quickref", ch09_quickref::checks()),
     ]
 }

@@ -15,6 +15,16 @@ use std::collections::BTreeSet;
 /// (listing, vet's finding, the page that discusses it), under `go 1.21`.
 const DISCUSSED_UNDER_GO_1_21: &[(&str, &str, &str)] = &[
     (
+        "ch04-03-fault-tolerance-fixed",
+        "rand.New requires go1.22 or later (module is go1.21)",
+        "ch04-03-fault-tolerance.md",
+    ),
+    (
+        "ch04-03-fault-tolerance-fixed",
+        "rand.NewPCG requires go1.22 or later (module is go1.21)",
+        "ch04-03-fault-tolerance.md",
+    ),
+    (
         "ch04-01-concurrency",
         "loop variable i captured by func literal",
         "ch04-01-concurrency.md",
