@@ -79,16 +79,19 @@ macro_rules! sliding_window_tests {
             #[test]
             $(#[$attr])*
             fn only_the_latest_window_calls_count() {
-                let mut b = breaker(4, 4, 0.75);
+                // min_calls below the window: the rate counts before the
+                // window is full, so it must divide by the calls it holds.
+                let mut b = breaker(4, 2, 0.75);
                 let steps = [
                     (true, None),
-                    (true, None),
-                    (false, None),
-                    (false, Some(0.5)),  // F F S S
-                    (false, Some(0.25)), // the first failure slides out
-                    (false, Some(0.0)),  // and the second
+                    (false, Some(0.5)),      // F S: not 2 of the window's 4
+                    (true, Some(2.0 / 3.0)), // F S F
+                    (false, Some(0.5)),      // F S F S: full
+                    (false, Some(0.25)),     // the first failure slides out
+                    (false, Some(0.25)),
+                    (false, Some(0.0)),      // and the second
                     (true, Some(0.25)),
-                    (true, Some(0.5)),   // S S F F
+                    (true, Some(0.5)),       // S S F F
                 ];
                 for (i, (fail, rate)) in steps.into_iter().enumerate() {
                     call(&mut b, ms(i as u64), fail);

@@ -1,8 +1,9 @@
 //! Section 4.3 fixed, checked over real requests to faulty servers on
 //! 127.0.0.1: the targets the page states, with margins.
 //!
-//! - step 0 loses about a fifth; retries cut the loss; failover and the
-//!   breaker lose (almost) nothing while a server is up;
+//! - step 0 loses what the down and the flaky server cost (about a
+//!   quarter expected, a fifth with this seed); retries cut the loss;
+//!   failover and the breaker lose (almost) nothing while a server is up;
 //! - the breaker cuts the calls to the down server, and sees it come back
 //!   within a bound;
 //! - when every server fails, the budget keeps calls near one a request;
@@ -120,10 +121,15 @@ fn each_step_loses_less_and_failover_loses_almost_nothing_when_every_server_is_f
     let retries = step(Step::Retries);
     let failover = step(Step::Failover);
     let breaker = step(Step::Breaker);
-    // Step 0: the down server's share until it comes back (a third of the
-    // requests for half the run: about a sixth) plus the flaky server's
-    // 503s (30% of a third: about a tenth), less their overlap: about a
-    // fifth (the source's third is for a server down the whole run).
+    // Step 0: each request makes one call to one server, so the two
+    // losses add up with no overlap: the requests sent to server 0 before
+    // it comes back (500/s for 300 ms is 150 requests, a third of them: 50
+    // expected) plus the flaky server's 503s to first tries (30% of a third
+    // of 300: 30). That is 80 expected, about a quarter. This seed's draw
+    // is lower: 131 arrivals before 300 ms, 38 of them to server 0, and 19
+    // first tries answered 503, so 57, about a fifth. The stalls (250 ms)
+    // end inside the deadline and lose nothing. (The source's third is for
+    // a server down the whole run.)
     assert!(
         (45..=105).contains(&once.lost),
         "step 0 lost {} of 300",

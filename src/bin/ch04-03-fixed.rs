@@ -5,14 +5,14 @@
 //! every step; one row per step: lost requests, latencies, calls per
 //! request, calls to the down server while it was down, and its recovery.
 //!
-//! Run: `cargo run --bin ch04-03-fixed -- --flaky 0.5 --back-at 200ms`
+//! Run: `cargo run --bin ch04-03-fixed -- --flaky 0.5 --back-at 400ms`
 
 use clap::Parser;
 use cookbook::fault_tolerance::client::{
     Knobs, StepReport, hedge_delay_of, print_table, run_all,
 };
 use cookbook::fault_tolerance::faults::FaultPlan;
-use cookbook::fault_tolerance::tower_stack::tower_rows;
+use cookbook::fault_tolerance::tower_stack::{tower_notes, tower_rows};
 use cookbook::load_balancing::loadgen::{Workload, schedule};
 use cookbook::support::cli::{parse_duration, parse_f64_in_range, usize_in};
 use std::process::ExitCode;
@@ -132,6 +132,7 @@ async fn main() -> ExitCode {
     println!();
     let all: Vec<StepReport> = rows.iter().chain(&tower).cloned().collect();
     print!("{}", print_table(&all));
+    print!("{}", tower_notes(&tower)); // the tower rows, the table's last three
     print_notes(&rows, hedge_after, args.hedge_after.is_some());
     let lag = all.iter().map(|r| r.lag).max().unwrap_or_default();
     let lag_ms = lag.as_secs_f64() * 1000.0;

@@ -347,8 +347,7 @@ struct RacyShared {
     probe_out: AtomicBool,
 }
 
-/// [`RacyBreaker`]'s states.
-const RACY_CLOSED: u8 = 0;
+/// The one state [`RacyBreaker`] needs: half-open, where the race is.
 const RACY_HALF_OPEN: u8 = 2;
 
 impl RacyBreaker {
@@ -373,12 +372,6 @@ impl RacyBreaker {
             return true;
         }
         false
-    }
-
-    /// The probe succeeded: closed again.
-    pub fn probe_succeeded(&self) {
-        self.shared.state.store(RACY_CLOSED, Ordering::SeqCst);
-        self.shared.probe_out.store(false, Ordering::SeqCst);
     }
 }
 // ANCHOR_END: racy
@@ -529,7 +522,14 @@ mod tests {
         let b = RacyBreaker::half_open();
         assert!(b.try_probe());
         assert!(!b.try_probe());
-        b.probe_succeeded();
-        assert!(!b.try_probe(), "closed: no probe needed");
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        assert_eq!(Refusal::Open.to_string(), "the circuit breaker is open");
+        assert_eq!(
+            Refusal::ProbeOut.to_string(),
+            "the circuit breaker is half-open and its probe is out"
+        );
     }
 }

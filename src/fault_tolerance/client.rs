@@ -92,11 +92,14 @@ pub fn is_refused(err: &(dyn StdError + 'static)) -> bool {
 
 // ANCHOR: retry_decision
 /// Whether a call that failed with `err` may be sent again. A refused
-/// connection never reached a server, and a 503 says the server did not
-/// do the work: both are safe to retry. A timeout or a broken connection
-/// may have left the work done, so trying again is safe only if doing it
-/// twice is harmless (an idempotent GET). A 400 will fail again, and a
-/// 500 may have done half the work: neither is retried.
+/// connection never reached a server: safe. A 503 is safe here because
+/// these servers promise it: they answer 503 before doing any work. That
+/// is their contract, not HTTP's (RFC 9110, section 15.6.4, says only that
+/// the server cannot handle the request for now). A timeout, a broken
+/// connection, a 502 or a 504 (a proxy gave up) may have left the work
+/// done, so they are retried only if doing it twice is harmless (an
+/// idempotent GET). A 400 will fail again, and a 500 may have done half
+/// the work: no other status is retried.
 pub fn safe_to_retry(err: &CallError, idempotent: bool) -> bool {
     match err {
         CallError::Refused | CallError::NoServer => true,
@@ -108,6 +111,21 @@ pub fn safe_to_retry(err: &CallError, idempotent: bool) -> bool {
     }
 }
 // ANCHOR_END: retry_decision
+
+// ANCHOR: server_unwell
+/// Whether a call that failed with `err` counts against its server, for
+/// its breaker and for the retry budget: it refused the connection, timed
+/// out, broke the connection, or answered a 5xx. Any other status (a 4xx)
+/// is an answer: the request was wrong and the server is well, so it
+/// counts as a success. The tower client's breaker layer uses this rule.
+pub fn server_unwell(err: &CallError) -> bool {
+    match err {
+        CallError::Refused | CallError::Timeout | CallError::Transport(_) => true,
+        CallError::Status(status) => (500..600).contains(status),
+        CallError::NoServer => false, // no call was made
+    }
+}
+// ANCHOR_END: server_unwell
 
 /// Sends attempts to the servers over HTTP/1.1 and classifies how they
 /// fail. Cloning it shares one connection pool.
@@ -441,7 +459,8 @@ impl ResilientClient {
 
     // ANCHOR: call
     /// One call: counted, bounded by the per-try timeout, its outcome
-    /// reported to the server's breaker and to the budget. Dropped half
+    /// reported to the server's breaker and to the budget ([`server_unwell`]
+    /// says which errors count as failures). Dropped half
     /// way (the hedge lost, the deadline passed), it reports nothing: the
     /// ticket's `Drop` tells the breaker it never ended.
     async fn call(
@@ -471,16 +490,20 @@ impl ResilientClient {
             let mut h = self.call_latency.lock().unwrap_or_else(|e| e.into_inner());
             h.saturating_record(micros.max(1));
         }
+        // A 4xx is an answer: a success for the breaker and the budget.
+        let unwell = outcome.as_ref().is_err_and(server_unwell);
         if let Some(ticket) = ticket {
-            match &outcome {
-                Ok(()) => ticket.success(self.now()),
-                Err(_) => ticket.failure(self.now()),
+            if unwell {
+                ticket.failure(self.now());
+            } else {
+                ticket.success(self.now());
             }
         }
         if let Some(budget) = &self.budget {
-            match &outcome {
-                Ok(()) => budget.on_success(),
-                Err(_) => budget.on_failure(),
+            if unwell {
+                budget.on_failure();
+            } else {
+                budget.on_success();
             }
         }
         outcome
@@ -818,6 +841,7 @@ pub fn print_table(rows: &[StepReport]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fault_tolerance::breaker::State;
 
     #[test]
     fn only_safe_errors_are_retried() {
@@ -845,6 +869,61 @@ mod tests {
         assert!(
             c(Step::Budget).hedge_after.is_none() && c(Step::Hedge).hedge_after.is_some()
         );
+    }
+
+    /// A client of `config` over one server at `addr` that is never down,
+    /// without the faulty servers' bookkeeping.
+    fn client_of(config: ClientConfig, addr: std::net::SocketAddr) -> ResilientClient {
+        ResilientClient {
+            breakers: config
+                .breaker
+                .map(|b| vec![CircuitBreaker::new(b).unwrap()])
+                .unwrap_or_default(),
+            budget: config
+                .budget
+                .map(|(max, r)| RetryBudget::new(max, r).unwrap()),
+            config,
+            sender: FaultSender::new(&[addr]),
+            down_until: vec![None],
+            start: Instant::now(),
+            counters: Counters::default(),
+            call_latency: std::sync::Mutex::new(histogram()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_400_opens_no_breaker_and_spends_no_budget() {
+        use axum::http::StatusCode;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().route(
+            "/job",
+            axum::routing::get(|| std::future::ready((StatusCode::BAD_REQUEST, "no"))),
+        );
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let config = ClientConfig::for_step(Step::Budget, &Knobs::default());
+        let client = client_of(config, addr);
+        let failures_to_open = Knobs::default().breaker.failures_to_open;
+        for id in 0..u64::from(failures_to_open) * 2 {
+            let job = Arrival {
+                id,
+                at: Duration::ZERO,
+                work: Duration::from_millis(1),
+                key: 0,
+            };
+            let Ok(ticket) = client.breakers[0].try_call(client.now()) else {
+                panic!("the breaker opened after {id} answers 400");
+            };
+            let outcome = client.call(0, Some(ticket), &job, 0).await;
+            assert_eq!(outcome, Err(CallError::Status(400)));
+        }
+        let state = client.breakers[0].state();
+        assert_eq!(state, State::Closed { failures: 0 }, "{state:?}");
+        let budget = client.budget.as_ref().unwrap();
+        assert_eq!(budget.tokens(), budget.max_tokens(), "a 400 spent budget");
+        server.abort();
     }
 
     #[tokio::test]

@@ -294,6 +294,16 @@ mod tests {
     }
 
     #[test]
+    fn the_share_is_the_failed_over_the_sent() {
+        let run = requests_on(&mut chacha(1), &SERVERS, FAILING, 100).unwrap();
+        let losses = Losses::new(&run, SERVERS.len()).unwrap();
+        assert_eq!(losses.share(), losses.failed as f64 / 100.0);
+        assert!((0.2..0.5).contains(&losses.share()), "{losses:?}");
+        let none = Losses::new(&[], SERVERS.len()).unwrap();
+        assert_eq!((none.sent(), none.share()), (0, 0.0));
+    }
+
+    #[test]
     fn every_request_is_tried_once_in_order() {
         let run = requests_on(&mut chacha(3), &SERVERS, FAILING, 100).unwrap();
         let ids: Vec<usize> = run.iter().map(|r| r.id).collect();

@@ -62,6 +62,7 @@ use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 use super::breaker::{BreakerConfig, BreakerStats, CircuitBreaker, Refusal};
 use super::client::{
     CallError as HandError, Knobs, StepReport, is_refused, safe_to_retry,
+    server_unwell as hand_unwell,
 };
 use super::faults::{FaultPlan, FaultStats, FaultyServers, attempt_path, mix};
 use crate::load_balancing::loadgen::{Arrival, Report, run_open_loop};
@@ -178,23 +179,27 @@ const IDEMPOTENT: bool = true;
 /// Sorts an attempt's error by the hand-written client's own rule,
 /// [`safe_to_retry`], so that both clients retry the same failures.
 pub fn classify(error: &BoxError) -> Verdict {
-    let seen = if error.is::<Elapsed>() {
-        HandError::Timeout // tower's per-try timeout fired
-    } else {
-        match error.downcast_ref::<CallError>() {
-            Some(CallError::BreakerOpen { .. }) => return Verdict::Skipped,
-            Some(CallError::Connect { error, .. }) if is_refused(&**error) => {
-                HandError::Refused
-            }
-            Some(CallError::Status { status, .. }) => HandError::Status(status.as_u16()),
-            _ => HandError::Transport(error.to_string()),
-        }
-    };
-    if safe_to_retry(&seen, IDEMPOTENT) {
-        Verdict::Safe
-    } else {
-        Verdict::Unsafe
+    match as_hand_error(error) {
+        None => Verdict::Skipped,
+        Some(seen) if safe_to_retry(&seen, IDEMPOTENT) => Verdict::Safe,
+        Some(_) => Verdict::Unsafe,
     }
+}
+
+/// An attempt's error as the hand-written client names it; `None`: the
+/// breaker refused, and no call was made.
+fn as_hand_error(error: &BoxError) -> Option<HandError> {
+    if error.is::<Elapsed>() {
+        return Some(HandError::Timeout); // tower's per-try timeout fired
+    }
+    Some(match error.downcast_ref::<CallError>() {
+        Some(CallError::BreakerOpen { .. }) => return None,
+        Some(CallError::Connect { error, .. }) if is_refused(&**error) => {
+            HandError::Refused
+        }
+        Some(CallError::Status { status, .. }) => HandError::Status(status.as_u16()),
+        _ => HandError::Transport(error.to_string()),
+    })
 }
 // ANCHOR_END: classify
 
@@ -834,12 +839,9 @@ where
 
 /// Whether an attempt's error says the server is unwell: refused,
 /// timed out, a 5xx, a broken answer. A 4xx says the request was wrong.
+/// The hand-written client's rule, [`hand_unwell`], so both count alike.
 fn server_unwell(error: &BoxError) -> bool {
-    match error.downcast_ref::<CallError>() {
-        Some(CallError::Status { status, .. }) => status.is_server_error(),
-        Some(CallError::BreakerOpen { .. }) => false,
-        _ => true, // Elapsed, Connect, Other
-    }
+    as_hand_error(error).is_some_and(|seen| hand_unwell(&seen))
 }
 // ANCHOR_END: breaker_layer
 
@@ -1251,27 +1253,29 @@ pub async fn tower_rows(
 }
 // ANCHOR_END: tower_rows
 
-/// Below the table: what tower's rows counted beyond its columns (the
-/// retries the budget refused, the hedges sent, and the attempts each
-/// server saw abandoned in the hedging row). Measured values follow a `~`.
+/// Below the table: what tower's rows counted beyond its columns. The
+/// retries the budget refused, row by row; then, for the last row (the
+/// hedging one of [`TowerStep::TOWER`]), the hedges sent and the attempts
+/// each server saw abandoned. Measured values follow a `~`, and the lines
+/// are the same whatever the values, so a masked run compares equal.
 pub fn tower_notes(rows: &[StepReport]) -> String {
     let list = |values: Vec<u64>| {
         values
             .iter()
             .map(|v| format!("~{v}"))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(" ")
     };
     let mut out = format!(
-        "tower rows: the budget refused {} retries, the hedge sent {} requests\n",
+        "tower rows: the budget refused {} retries, row by row\n",
         list(rows.iter().map(|r| r.throttled).collect()),
-        list(rows.iter().map(|r| r.hedges).collect()),
     );
-    if let Some(hedged) = rows.iter().find(|r| r.hedges > 0) {
+    if let Some(last) = rows.last() {
         out.push_str(&format!(
-            "{}: servers abandoned {} attempts (lost hedges, timeouts)\n",
-            hedged.name,
-            list(hedged.servers.iter().map(|s| s.abandoned).collect()),
+            "{}: ~{} hedges; attempts abandoned by the client: {}\n",
+            last.name,
+            last.hedges,
+            list(last.servers.iter().map(|s| s.abandoned).collect()),
         ));
     }
     out
@@ -1506,6 +1510,36 @@ mod tests {
         assert_eq!(layer.breakers()[0].state(), State::Closed { failures: 0 });
         svc.ready().await.unwrap().call(job(3, 0)).await.unwrap();
         assert_eq!(calls(), 6);
+    }
+
+    #[tokio::test]
+    async fn the_breaker_layer_counts_a_400_as_an_answer_and_a_503_as_a_failure() {
+        let config = BreakerConfig {
+            failures_to_open: 3,
+            cool_down: ms(100),
+        };
+        for (code, opens) in [(400, false), (503, true)] {
+            let answer = move |job: Job| {
+                let status = StatusCode::from_u16(code).unwrap();
+                let error = CallError::Status {
+                    server: job.server,
+                    status,
+                };
+                std::future::ready(Err::<(), BoxError>(error.into()))
+            };
+            let layer =
+                BreakerLayer::new(1, config, tokio::time::Instant::now()).unwrap();
+            let mut svc = layer.layer(tower::service_fn(answer));
+            for id in 0..6 {
+                let _ = svc.ready().await.unwrap().call(job(id, 0)).await;
+            }
+            let state = layer.breakers()[0].state();
+            assert_eq!(
+                matches!(state, State::Open { .. }),
+                opens,
+                "{code}: {state:?}"
+            );
+        }
     }
 
     #[tokio::test]
