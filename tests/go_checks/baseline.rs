@@ -17,12 +17,12 @@ const DISCUSSED_UNDER_GO_1_21: &[(&str, &str, &str)] = &[
     (
         "ch04-03-fault-tolerance-fixed",
         "rand.New requires go1.22 or later (module is go1.21)",
-        "ch04-03-fault-tolerance.md",
+        "ch04-03-go-twin.md",
     ),
     (
         "ch04-03-fault-tolerance-fixed",
         "rand.NewPCG requires go1.22 or later (module is go1.21)",
-        "ch04-03-fault-tolerance.md",
+        "ch04-03-go-twin.md",
     ),
     (
         "ch04-01-concurrency",
