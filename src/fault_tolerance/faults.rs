@@ -40,13 +40,9 @@ use axum::http::{StatusCode, Uri};
 use axum::routing::get;
 use tokio::net::TcpSocket;
 use tokio::sync::{Semaphore, oneshot};
-use tokio::task::JoinHandle;
 
+use crate::load_balancing::loopback::ServerTask;
 use crate::support::error::{ModelError, fraction};
-
-/// How long [`FaultyServers::shutdown`] waits for requests in progress
-/// before it aborts what is left.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 /// The path every server answers.
 pub const JOB_PATH: &str = "/job";
@@ -353,10 +349,8 @@ async fn job(
 /// One running server.
 #[derive(Debug)]
 struct Running {
-    addr: SocketAddr,
     backend: Arc<Backend>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<io::Result<()>>>,
+    server: ServerTask,
 }
 
 /// Every server of a plan, running; dropping it stops them.
@@ -462,10 +456,8 @@ impl FaultyServers {
                     .await
             });
             servers.running.push(Running {
-                addr,
                 backend,
-                stop: Some(stop),
-                task: Some(task),
+                server: ServerTask::new(addr, stop, task),
             });
         }
         Ok(servers)
@@ -486,7 +478,7 @@ impl FaultyServers {
 
     /// Each server's address, in the order of the plan.
     pub fn addrs(&self) -> Vec<SocketAddr> {
-        self.running.iter().map(|r| r.addr).collect()
+        self.running.iter().map(|r| r.server.addr).collect()
     }
 
     /// The plan they run.
@@ -555,37 +547,15 @@ impl FaultyServers {
 
 // ANCHOR: shutdown
 impl FaultyServers {
-    /// Stops every server gracefully: each stops accepting, lets its
-    /// requests in progress finish (a stalled one too) and closes its
-    /// connections; a server still down just releases its port. Each task
-    /// is joined; one still busy after [`SHUTDOWN_GRACE`] is aborted.
-    /// Returns the first error a server reported, if any.
+    /// Stops every server as section 4.2's are stopped: gracefully, each
+    /// letting its requests in progress finish (a stalled one too), a
+    /// server still down just releasing its port; every task joined, one
+    /// still busy after
+    /// [`SHUTDOWN_GRACE`](crate::load_balancing::loopback::SHUTDOWN_GRACE)
+    /// aborted.
     pub async fn shutdown(mut self) -> io::Result<()> {
-        for r in &mut self.running {
-            if let Some(stop) = r.stop.take() {
-                let _ = stop.send(()); // a server that already ended is fine
-            }
-        }
-        let mut first_error = Ok(());
-        for r in &mut self.running {
-            let Some(mut task) = r.task.take() else {
-                continue;
-            };
-            let outcome = match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
-                Ok(joined) => joined.unwrap_or_else(|e| Err(io::Error::other(e))),
-                Err(_) => {
-                    task.abort(); // bounded: no shutdown waits for ever
-                    Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        format!("server {} did not stop in time", r.addr),
-                    ))
-                }
-            };
-            if first_error.is_ok() {
-                first_error = outcome;
-            }
-        }
-        first_error
+        ServerTask::stop_all(self.running.iter_mut().map(|r| &mut r.server).collect())
+            .await
     }
 }
 
@@ -595,10 +565,7 @@ impl Drop for FaultyServers {
     /// so the ports refuse new connections.
     fn drop(&mut self) {
         for r in &mut self.running {
-            drop(r.stop.take());
-            if let Some(task) = r.task.take() {
-                task.abort();
-            }
+            r.server.abort();
         }
     }
 }

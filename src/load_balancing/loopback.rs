@@ -153,10 +153,8 @@ async fn job(
 /// One running server.
 #[derive(Debug)]
 struct Running {
-    addr: SocketAddr,
     backend: Arc<Backend>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<io::Result<()>>>,
+    server: ServerTask,
 }
 
 /// Every server the program started; dropping it stops them.
@@ -195,10 +193,8 @@ impl Servers {
             });
             let task = tokio::spawn(serve.into_future());
             servers.running.push(Running {
-                addr,
                 backend,
-                stop: Some(stop),
-                task: Some(task),
+                server: ServerTask::new(addr, stop, task),
             });
         }
         Ok(servers)
@@ -219,7 +215,7 @@ impl Servers {
 
     /// Each server's address, in the order of the specs.
     pub fn addrs(&self) -> Vec<SocketAddr> {
-        self.running.iter().map(|r| r.addr).collect()
+        self.running.iter().map(|r| r.server.addr).collect()
     }
 
     /// Each server's counts now, in the order of the specs.
@@ -251,20 +247,43 @@ impl Servers {
 }
 
 // ANCHOR: shutdown
-impl Servers {
+/// A running server's task and its stop signal: all that stopping it
+/// takes. These servers and section 4.3's faulty ones stop the same way.
+#[derive(Debug)]
+pub(crate) struct ServerTask {
+    pub(crate) addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl ServerTask {
+    /// The task serving `addr`, which stops when `stop` is sent or dropped.
+    pub(crate) fn new(
+        addr: SocketAddr,
+        stop: oneshot::Sender<()>,
+        task: JoinHandle<io::Result<()>>,
+    ) -> Self {
+        ServerTask {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
     /// Stops every server gracefully: each stops accepting, lets its
     /// requests in progress finish and closes its connections; then its
     /// task is joined. A server still busy after [`SHUTDOWN_GRACE`] is
     /// aborted. Returns the first error a server reported, if any.
-    pub async fn shutdown(mut self) -> io::Result<()> {
-        for r in &mut self.running {
-            if let Some(stop) = r.stop.take() {
+    pub(crate) async fn stop_all(servers: Vec<&mut ServerTask>) -> io::Result<()> {
+        let mut servers = servers;
+        for s in &mut servers {
+            if let Some(stop) = s.stop.take() {
                 let _ = stop.send(()); // a server that already ended is fine
             }
         }
         let mut first_error = Ok(());
-        for r in &mut self.running {
-            let Some(mut task) = r.task.take() else {
+        for s in &mut servers {
+            let Some(mut task) = s.task.take() else {
                 continue;
             };
             let outcome = match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
@@ -273,7 +292,7 @@ impl Servers {
                     task.abort(); // bounded: no shutdown waits for ever
                     Err(io::Error::new(
                         io::ErrorKind::TimedOut,
-                        format!("server {} did not stop in time", r.addr),
+                        format!("server {} did not stop in time", s.addr),
                     ))
                 }
             };
@@ -283,18 +302,33 @@ impl Servers {
         }
         first_error
     }
+
+    /// Stops whatever `stop_all` did not: the stop signal tells open
+    /// connections to close after their request, and the abort drops the
+    /// listener at once, so the port refuses new connections.
+    pub(crate) fn abort(&mut self) {
+        drop(self.stop.take());
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+impl Servers {
+    /// Stops every server gracefully: each stops accepting, lets its
+    /// requests in progress finish and closes its connections; a server
+    /// still busy after [`SHUTDOWN_GRACE`] is aborted.
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        ServerTask::stop_all(self.running.iter_mut().map(|r| &mut r.server).collect())
+            .await
+    }
 }
 
 impl Drop for Servers {
-    /// Stops whatever [`Servers::shutdown`] did not: the stop signal tells
-    /// open connections to close after their request, and the abort drops
-    /// each listener at once, so the ports refuse new connections.
+    /// Stops whatever [`Servers::shutdown`] did not.
     fn drop(&mut self) {
         for r in &mut self.running {
-            drop(r.stop.take());
-            if let Some(task) = r.task.take() {
-                task.abort();
-            }
+            r.server.abort();
         }
     }
 }

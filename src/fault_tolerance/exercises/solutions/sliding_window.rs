@@ -246,8 +246,8 @@ impl WindowBreaker {
     /// until `cool_down` has passed since it opened; the first call after
     /// that turns it half-open (a transition) and is the probe. Half-open:
     /// refused while the probe's ticket is held, else this call is the
-    /// probe. [`Self::probe`] makes a probe's ticket and [`Self::ticket`]
-    /// any other; [`Self::enter`] counts a transition.
+    /// probe. `self.probe()` makes a probe's ticket and `self.ticket()`
+    /// any other; `self.enter(..)` counts a transition.
     pub fn try_call(&mut self, now: Duration) -> Result<Ticket, Refusal> {
         // ANCHOR: solve_try_call
         match &self.phase {
