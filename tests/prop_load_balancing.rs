@@ -144,7 +144,9 @@ proptest! {
     }
 
     /// Smooth weighted round robin: after every prefix of k requests each
-    /// server's count is within 1 of k·wᵢ/W (nginx's smoothness claim).
+    /// server's count is within 2 of k·wᵢ/W. Within 1 does not hold:
+    /// weights [1.18, 0.1, 0.1, 7, 4] leave a server 1.04 short after 62
+    /// (the regressions file replays it).
     #[test]
     fn smooth_weighted_stays_within_one_of_its_share(
         weights in prop::collection::vec(
@@ -168,7 +170,7 @@ proptest! {
             for (i, (&got, share)) in swrr.loads().iter().zip(&shares).enumerate() {
                 let want = step as f64 * share;
                 prop_assert!(
-                    (got as f64 - want).abs() < 1.0 + 1e-9,
+                    (got as f64 - want).abs() < 2.0,
                     "server {i} after {step}: {got} picks, share {want}"
                 );
             }
