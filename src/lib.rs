@@ -9,6 +9,7 @@
 //! |---|---|
 //! | [`parallelism`] | 3.1 the P formula and the models; 4.1 the port, the fixes, CPU-bound work, exercises |
 //! | [`load_balancing`] | 3.2 the R formula, maximum load, policies and hashing; 4.2 the port, real servers on loopback, tower, exercises |
+//! | [`consistency`] | 3.4 the C = N / M formula, quorums, staleness and CRDTs; 4.4 the port, the fixes, replicas on loopback, a linearizability checker, stateright models |
 //! | [`fault_tolerance`] | 3.3 the R = 1 − P_f formula, availability, retries and their budgets; 4.3 the port, faults injected into real servers, the resilient client, tower, exercise |
 //! | [`trends`] | 7 tail latency under fan-out, backoff with jitter |
 //! | [`quickref`] | the Go-to-Rust quick reference's checked patterns |
@@ -27,6 +28,7 @@
 //! (`loom/`) builds the crate without it, so a model check compiles only
 //! the code it checks.
 
+pub mod consistency;
 pub mod fault_tolerance;
 pub mod load_balancing;
 pub mod parallelism;
