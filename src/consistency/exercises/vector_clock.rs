@@ -1,0 +1,112 @@
+//! Exercise: comparing vector clocks (chapter 4.4).
+//!
+//! A vector clock says which events a replica has seen: one count per
+//! replica. Two clocks tell whether one state happened before another or
+//! whether they are concurrent, which is what a replica needs to know
+//! before it may overwrite a value, and what an OR-set's context records
+//! (`crate::consistency::crdt`). This clock is a slice of counts indexed by
+//! replica, as a Go program would keep it, and two clocks may have
+//! different lengths.
+//!
+//! The clock, `tick` and `receive` are written. Write the two parts they
+//! lean on: `merge`, the entry-by-entry maximum, and `compare`. Replace
+//! their `todo!`s until
+//! `cargo test --test exercises_consistency -- --ignored starter` passes.
+//! Keep your code between the `solve_*` anchors: outside them this file
+//! must stay the same as the reference solution,
+//! `solutions/vector_clock.rs`.
+
+// ANCHOR: exercise
+pub use crate::consistency::crdt::Causality;
+
+/// The most replicas a clock may name: replica ids are indices into a
+/// vector, so a larger id would make a tick allocate without bound.
+pub const MAX_REPLICAS: usize = 1024;
+
+// ANCHOR: clock
+/// A vector clock as a Go program would keep it: a slice of counts, one
+/// per replica, indexed by the replica's number. Entry `i` says how many
+/// of replica `i`'s events this clock has seen. Two clocks may have
+/// different lengths: an entry past the end of a clock is 0, and so is an
+/// explicit trailing 0, so `[2]`, `[2, 0]` and `[2, 0, 0]` are the same
+/// clock.
+#[derive(Debug, Clone, Default)]
+pub struct VectorClock {
+    counts: Vec<u64>,
+}
+// ANCHOR_END: clock
+
+impl VectorClock {
+    // ANCHOR: written
+    /// A clock that has seen nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A clock with these counts: `counts[i]` for replica `i`. Entries past
+    /// [`MAX_REPLICAS`] are dropped.
+    pub fn from_counts(counts: &[u64]) -> Self {
+        let kept = counts.len().min(MAX_REPLICAS);
+        VectorClock {
+            counts: counts[..kept].to_vec(),
+        }
+    }
+
+    /// How many of `replica`'s events this clock has seen.
+    pub fn get(&self, replica: usize) -> u64 {
+        self.counts.get(replica).copied().unwrap_or(0)
+    }
+
+    /// The counts as stored (perhaps with trailing zeros).
+    pub fn as_slice(&self) -> &[u64] {
+        &self.counts
+    }
+
+    /// Records one more event of `replica` and returns its number (the
+    /// first is 1), or `None`, changing nothing, if `replica` is not below
+    /// [`MAX_REPLICAS`] or its count is at `u64::MAX`.
+    pub fn tick(&mut self, replica: usize) -> Option<u64> {
+        if replica >= MAX_REPLICAS {
+            return None;
+        }
+        let next = self.get(replica).checked_add(1)?;
+        if self.counts.len() <= replica {
+            self.counts.resize(replica + 1, 0);
+        }
+        self.counts[replica] = next;
+        Some(next)
+    }
+
+    /// A replica's receipt of a message stamped `message`: it learns what
+    /// the sender had seen, then counts the receipt as its own event.
+    pub fn receive(&mut self, replica: usize, message: &VectorClock) -> Option<u64> {
+        self.merge(message);
+        self.tick(replica)
+    }
+    // ANCHOR_END: written
+
+    // ANCHOR: merge
+    /// Folds `other` in: every entry becomes the larger of the two clocks'
+    /// entries, for every replica either clock names. Afterwards `self` is
+    /// after (or equal to) both clocks, and the least such clock.
+    pub fn merge(&mut self, other: &VectorClock) {
+        // ANCHOR: solve_merge
+        todo!("every entry the larger of the two, for every replica")
+        // ANCHOR_END: solve_merge
+    }
+    // ANCHOR_END: merge
+
+    // ANCHOR: compare
+    /// How `self` relates to `other`. `Before` if no entry of `self` is
+    /// above `other`'s and one is below; `After` the other way round;
+    /// `Equal` if every entry is the same; `Concurrent` if each is above
+    /// the other somewhere. Every replica either clock names counts, with
+    /// a missing entry read as 0.
+    pub fn compare(&self, other: &VectorClock) -> Causality {
+        // ANCHOR: solve_compare
+        todo!("Before, After, Equal or Concurrent, reading missing entries as 0")
+        // ANCHOR_END: solve_compare
+    }
+    // ANCHOR_END: compare
+}
+// ANCHOR_END: exercise
