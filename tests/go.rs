@@ -20,6 +20,8 @@ mod ch04_02;
 mod ch04_03;
 #[path = "go_checks/ch04_03_fixed.rs"]
 mod ch04_03_fixed;
+#[path = "go_checks/ch04_04.rs"]
+mod ch04_04;
 #[path = "go_checks/ch09_quickref.rs"]
 mod ch09_quickref;
 
@@ -36,6 +38,7 @@ fn all_checks() -> Vec<(&'static str, Checks)> {
         ("ch04_02", ch04_02::checks()),
         ("ch04_03", ch04_03::checks()),
         ("ch04_03_fixed", ch04_03_fixed::checks()),
+        ("ch04_04", ch04_04::checks()),
         ("ch09_quickref", ch09_quickref::checks()),
     ]
 }

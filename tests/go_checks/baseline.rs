@@ -35,6 +35,11 @@ const DISCUSSED_UNDER_GO_1_21: &[(&str, &str, &str)] = &[
         "ch04-01-concurrency.md",
     ),
     (
+        "ch04-04-consistency",
+        "loop variable i captured by func literal",
+        "ch04-04-consistency.md",
+    ),
+    (
         "ch09-05-context",
         "loop variable i captured by func literal",
         "quickref.md",
