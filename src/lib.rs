@@ -45,5 +45,6 @@ pub fn book_charts() -> Result<Vec<(&'static str, String)>, support::charts::Cha
     Ok(vec![
         ("ch03-01-scaling.svg", scaling.to_svg()?),
         load_balancing::chart::book_entry()?,
+        consistency::chart::book_entry()?,
     ])
 }

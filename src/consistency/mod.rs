@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | [`formula`] | the source's C = N / M; majorities and quorum intersection | 3.4 |
 //! | [`pbs`] | probabilistically bounded staleness: the closed form and the WARS model | 3.4 |
-//! | `chart` | the chance a read is fresh against time after a write | 3.4 |
+//! | `chart` | the chance a read misses the latest write, against time after it | 3.4 |
 //! | [`crdt`] | state-based CRDTs: counters, a last-writer-wins register, an observed-remove set, vector clocks | 3.4, 4.4 |
 //! | [`port`] | the source's three nodes, ported line by line | 4.4 |
 //! | [`fixed`] | the same nodes with each one owning its state and a stop signal | 4.4 |
