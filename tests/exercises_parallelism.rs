@@ -283,7 +283,8 @@ macro_rules! bounded_pool_tests {
                     let finish = catch_unwind(AssertUnwindSafe(|| pool.finish()));
                     assert!(finish.is_err(), "finish returned although job 0 panicked");
                     let ran: Vec<u32> = started.try_iter().collect();
-                    assert!(ran.is_empty(), "job 1, queued before the panic, ran after it: {ran:?}");
+                    let late = "job 1, queued before the panic, ran after it";
+                    assert!(ran.is_empty(), "{late}: {ran:?}");
                 });
             }
 
