@@ -14,10 +14,15 @@
 //! 3. The `crdts` crate: the same operations applied to it and to ours give
 //!    the same values after every step.
 //!
-//! The generators keep the interesting branches likely: three or four
-//! replicas, two or three elements and two or three timestamps, so that
-//! timestamps tie (the replica id decides), and the same element is added
-//! on one replica while another removes it.
+//! Then the checks are shown to catch mistakes: three deliberately broken
+//! merges (a G-counter that sums, an OR-set that drops adds the other side
+//! never saw, a register whose tie-break ignores the replica) run through
+//! the same properties, and proptest must find a counterexample to each.
+//!
+//! The generators keep the interesting branches likely: two to four
+//! replicas, three elements and three timestamps, so that timestamps tie
+//! (the replica id decides), and the same element is added on one replica
+//! while another removes it.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -29,6 +34,7 @@ use cookbook::consistency::crdt::{
 };
 use crdts::{CmRDT, CvRDT};
 use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -72,6 +78,40 @@ fn merged<C: Crdt + Clone>(a: &C, b: &C) -> C {
     let mut out = a.clone();
     out.merge(b);
     out
+}
+
+/// A state with the merge under test: the type's own (`Crdt::merge`) or
+/// one of the broken merges at the end of this file. Equality and `Debug`
+/// look at the state only.
+#[derive(Clone)]
+struct With<T> {
+    state: T,
+    merge: fn(&mut T, &T),
+}
+
+impl<T: Clone> Crdt for With<T> {
+    fn merge(&mut self, other: &Self) {
+        (self.merge)(&mut self.state, &other.state);
+    }
+}
+
+impl<T: PartialEq> PartialEq for With<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.state == other.state
+    }
+}
+
+impl<T: Debug> Debug for With<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.state.fmt(f)
+    }
+}
+
+fn with<T>(states: Vec<T>, merge: fn(&mut T, &T)) -> Vec<With<T>> {
+    states
+        .into_iter()
+        .map(|state| With { state, merge })
+        .collect()
 }
 
 /// The three laws, on three states.
@@ -170,15 +210,19 @@ fn pn_run(n: usize, steps: &[Step]) -> (Vec<PnCounter>, i128) {
     (states, sum)
 }
 
-/// The same run on G-counters, increments only.
-fn g_run(n: usize, steps: &[Step]) -> (Vec<GCounter>, u128) {
+/// The same run on G-counters, increments only, merging with `merge`.
+fn g_run(
+    n: usize,
+    steps: &[Step],
+    merge: fn(&mut GCounter, &GCounter),
+) -> (Vec<GCounter>, u128) {
     let mut states = vec![GCounter::new(); n];
     let mut sum = 0u128;
     for s in steps {
         let r = s.replica % n;
         if s.sync {
             let from = states[s.from % n].clone();
-            states[r].merge(&from);
+            merge(&mut states[r], &from);
         } else {
             states[r].increment(id(r), u64::from(s.arg)).unwrap();
             sum += u128::from(s.arg);
@@ -189,17 +233,23 @@ fn g_run(n: usize, steps: &[Step]) -> (Vec<GCounter>, u128) {
 
 // ---------------------------------------------------------------- register
 
+type Lww = LwwRegister<u8>;
+
 /// Runs the steps on `n` LWW registers: a write of `kind` stamped with time
 /// `arg` (three times, so stamps tie across replicas and a replica reuses a
-/// time). Returns the states and every write.
-fn lww_run(n: usize, steps: &[Step]) -> (Vec<LwwRegister<u8>>, Vec<(Stamp, u8)>) {
+/// time), merging with `merge`. Returns the states and every write.
+fn lww_run(
+    n: usize,
+    steps: &[Step],
+    merge: fn(&mut Lww, &Lww),
+) -> (Vec<Lww>, Vec<(Stamp, u8)>) {
     let mut states = vec![LwwRegister::new(); n];
     let mut writes = Vec::new();
     for s in steps {
         let r = s.replica % n;
         if s.sync {
             let from = states[s.from % n].clone();
-            states[r].merge(&from);
+            merge(&mut states[r], &from);
         } else {
             let stamp = Stamp {
                 time: u64::from(s.arg),
@@ -272,15 +322,19 @@ impl SetModel {
 }
 
 /// Runs the steps on `n` OR-sets and on the model: kinds 0 and 1 add
-/// element `arg`, kinds 2 and 3 remove it.
-fn or_run(n: usize, steps: &[Step]) -> (Vec<OrSet<u8>>, Vec<SetModel>) {
+/// element `arg`, kinds 2 and 3 remove it; the sets merge with `merge`.
+fn or_run(
+    n: usize,
+    steps: &[Step],
+    merge: fn(&mut OrSet<u8>, &OrSet<u8>),
+) -> (Vec<OrSet<u8>>, Vec<SetModel>) {
     let mut states = vec![OrSet::new(); n];
     let mut models = vec![SetModel::default(); n];
     for (i, s) in steps.iter().enumerate() {
         let r = s.replica % n;
         if s.sync {
             let (from, model) = (states[s.from % n].clone(), models[s.from % n].clone());
-            states[r].merge(&from);
+            merge(&mut states[r], &from);
             models[r].learn(&model);
         } else if s.kind < 2 {
             states[r].add(id(r), s.arg).unwrap();
@@ -323,36 +377,81 @@ fn two_phase_run(n: usize, steps: &[Step]) -> (Vec<TwoPhaseSet<u8>>, BTreeSet<u8
     (states, added.difference(&removed).copied().collect())
 }
 
+// ---------------------------------------------------------------- properties
+// Each property takes the merge it checks, so that the broken merges at the
+// end of the file can be run through it.
+
+/// G-counters: the laws, and convergence to the sum of the increments.
+fn g_counter_property(
+    (n, steps, seed): (usize, Vec<Step>, u64),
+    merge: fn(&mut GCounter, &GCounter),
+) -> Result<(), TestCaseError> {
+    let (states, sum) = g_run(n, &steps, merge);
+    let states = with(states, merge);
+    laws_on(&states)?;
+    let after = deliver(&states, seed);
+    all_equal(&after)?;
+    prop_assert_eq!(after[0].state.value(), sum);
+    Ok(())
+}
+
+/// Registers: the laws, and convergence to the write with the greatest
+/// stamp (then the greatest value).
+fn lww_property(
+    (n, steps, seed): (usize, Vec<Step>, u64),
+    merge: fn(&mut Lww, &Lww),
+) -> Result<(), TestCaseError> {
+    let (states, writes) = lww_run(n, &steps, merge);
+    let states = with(states, merge);
+    laws_on(&states)?;
+    let after = deliver(&states, seed);
+    all_equal(&after)?;
+    let last = writes.iter().max().map(|(_, v)| v);
+    prop_assert_eq!(after[0].state.get(), last);
+    prop_assert_eq!(after[0].state.stamp(), writes.iter().max().map(|(s, _)| *s));
+    Ok(())
+}
+
+/// OR-sets: the model's elements on every replica before delivery, the
+/// laws, and convergence to every add that no remove observed.
+fn or_set_property(
+    (n, steps, seed): (usize, Vec<Step>, u64),
+    merge: fn(&mut OrSet<u8>, &OrSet<u8>),
+) -> Result<(), TestCaseError> {
+    let (states, models) = or_run(n, &steps, merge);
+    for (s, m) in states.iter().zip(&models) {
+        prop_assert_eq!(elements(s), m.elements(), "before delivery");
+    }
+    let states = with(states, merge);
+    laws_on(&states)?;
+    let after = deliver(&states, seed);
+    all_equal(&after)?;
+    let mut everything = SetModel::default();
+    for m in &models {
+        everything.learn(m);
+    }
+    prop_assert_eq!(elements(&after[0].state), everything.elements());
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn counters_are_semilattices_and_converge_to_the_sum((n, steps, seed) in run(40)) {
+    fn counters_are_semilattices_and_converge_to_the_sum(input in run(40)) {
+        let (n, steps, seed) = input.clone();
         let (states, sum) = pn_run(n, &steps);
         laws_on(&states)?;
         let after = deliver(&states, seed);
         all_equal(&after)?;
         prop_assert_eq!(after[0].value(), sum);
 
-        let (states, sum) = g_run(n, &steps);
-        laws_on(&states)?;
-        let after = deliver(&states, seed);
-        all_equal(&after)?;
-        prop_assert_eq!(after[0].value(), sum);
+        g_counter_property(input, GCounter::merge)?;
     }
 
     #[test]
-    fn lww_is_a_semilattice_and_converges_to_the_greatest_stamp(
-        (n, steps, seed) in run(30),
-    ) {
-        let (states, writes) = lww_run(n, &steps);
-        laws_on(&states)?;
-        let after = deliver(&states, seed);
-        all_equal(&after)?;
-        // The winner: the greatest stamp, then the greatest value.
-        let last = writes.iter().max().map(|(_, v)| v);
-        prop_assert_eq!(after[0].get(), last);
-        prop_assert_eq!(after[0].stamp(), writes.iter().max().map(|(s, _)| *s));
+    fn lww_is_a_semilattice_and_converges_to_the_greatest_stamp(input in run(30)) {
+        lww_property(input, Lww::merge)?;
     }
 
     #[test]
@@ -376,19 +475,8 @@ proptest! {
     }
 
     #[test]
-    fn or_sets_are_semilattices_and_keep_each_unobserved_add((n, steps, seed) in run(40)) {
-        let (states, models) = or_run(n, &steps);
-        for (s, m) in states.iter().zip(&models) {
-            prop_assert_eq!(elements(s), m.elements(), "before delivery");
-        }
-        laws_on(&states)?;
-        let after = deliver(&states, seed);
-        all_equal(&after)?;
-        let mut everything = SetModel::default();
-        for m in &models {
-            everything.learn(m);
-        }
-        prop_assert_eq!(elements(&after[0]), everything.elements());
+    fn or_sets_are_semilattices_and_keep_each_unobserved_add(input in run(40)) {
+        or_set_property(input, OrSet::merge)?;
     }
 
     #[test]
@@ -555,4 +643,96 @@ proptest! {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------- broken merges
+// Each merge below is wrong in one way a real implementation could be. The
+// property that checks the real merge must reject it: proptest, from a
+// fixed seed, finds a counterexample.
+
+/// Whether proptest finds a counterexample to `property` in 256 runs, from
+/// a fixed seed (so the answer does not change from run to run).
+fn counterexample_found(
+    max: usize,
+    property: impl Fn((usize, Vec<Step>, u64)) -> Result<(), TestCaseError>,
+) -> bool {
+    let config = Config {
+        cases: 256,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
+    let mut runner = TestRunner::new_with_rng(config, rng);
+    runner.run(&run(max), property).is_err()
+}
+
+/// A G-counter merge that adds the other side's counts instead of taking
+/// the larger: a state that arrives twice is counted twice.
+fn summing(a: &mut GCounter, b: &GCounter) {
+    for replica in 0..4 {
+        // An overflow is ignored: the property fails long before one.
+        a.increment(replica, b.count(replica)).ok();
+    }
+}
+
+/// An OR-set merge that drops an element only one side holds, whether or
+/// not the other side ever saw its add: a remove of adds it never observed.
+fn dropping_unseen_adds(a: &mut OrSet<u8>, b: &OrSet<u8>) {
+    let one_sided: Vec<u8> = (a.elements().filter(|x| !b.contains(x)))
+        .chain(b.elements().filter(|x| !a.contains(x)))
+        .copied()
+        .collect();
+    a.merge(b);
+    for x in one_sided {
+        a.remove(&x);
+    }
+}
+
+/// A register merge whose tie-break ignores the replica: of two writes at
+/// the same time, the greater value wins, wherever it was written; of two
+/// equal ones, the receiver keeps its own stamp.
+fn ignoring_the_replica(a: &mut Lww, b: &Lww) {
+    let (Some(stamp), Some(&value)) = (b.stamp(), b.get()) else {
+        return;
+    };
+    let later = match (a.stamp(), a.get()) {
+        (Some(ours), Some(&held)) => (stamp.time, value) > (ours.time, held),
+        _ => true,
+    };
+    if later {
+        let mut fresh = LwwRegister::new();
+        fresh.set(stamp, value);
+        *a = fresh;
+    }
+}
+
+#[test]
+fn a_g_counter_merge_that_sums_is_caught() {
+    // The same runner passes the real merge: what fails is the merge.
+    assert!(!counterexample_found(40, |i| g_counter_property(
+        i,
+        GCounter::merge
+    )));
+    assert!(counterexample_found(40, |i| g_counter_property(i, summing)));
+}
+
+#[test]
+fn an_or_set_merge_that_drops_unseen_adds_is_caught() {
+    assert!(!counterexample_found(40, |i| or_set_property(
+        i,
+        OrSet::merge
+    )));
+    assert!(counterexample_found(40, |i| or_set_property(
+        i,
+        dropping_unseen_adds
+    )));
+}
+
+#[test]
+fn a_register_tie_break_that_ignores_the_replica_is_caught() {
+    assert!(!counterexample_found(30, |i| lww_property(i, Lww::merge)));
+    assert!(counterexample_found(30, |i| lww_property(
+        i,
+        ignoring_the_replica
+    )));
 }

@@ -10,7 +10,7 @@
 use clap::Parser;
 use cookbook::consistency::crdt::{
     Causality, Crdt, CrdtError, LwwRegister, OrSet, PnCounter, ReplicaId, Stamp,
-    TwoPhaseSet,
+    TwoPhaseSet, VClock,
 };
 use cookbook::support::cli::usize_in;
 use rand::{Rng, SeedableRng};
@@ -46,26 +46,55 @@ struct Replica {
     whole: LwwRegister<BTreeSet<&'static str>>,
 }
 
+/// One thing a replica does to its own copy.
+#[derive(Clone, Copy)]
+enum Change {
+    Up(u64),
+    Down(u64),
+    Add(&'static str),
+    Remove(&'static str),
+    /// Writes the list as this replica sees it into the whole-list
+    /// register, stamped with this time.
+    SaveWhole(u64),
+}
+
 impl Replica {
-    fn add(&mut self, item: &'static str) -> Result<(), CrdtError> {
-        self.or_set.add(self.id, item)?;
-        self.two_phase.add(item);
-        Ok(())
-    }
-
-    fn remove(&mut self, item: &'static str) {
-        self.or_set.remove(&item);
-        self.two_phase.remove(&item);
-    }
-
-    /// Writes the list as this replica sees it into the whole-set register.
-    fn save_whole(&mut self, time: u64) {
-        let list = self.or_set.elements().copied().collect();
-        let stamp = Stamp {
-            time,
-            replica: self.id,
-        };
-        self.whole.set(stamp, list);
+    /// Makes `change` and says what it did, in the words the output shows.
+    fn apply(&mut self, change: Change) -> Result<String, CrdtError> {
+        Ok(match change {
+            Change::Up(by) => {
+                self.count.increment(self.id, by)?;
+                format!("+{by}")
+            }
+            Change::Down(by) => {
+                self.count.decrement(self.id, by)?;
+                format!("-{by}")
+            }
+            Change::Add(item) => {
+                self.or_set.add(self.id, item)?;
+                let before = self.two_phase.clone();
+                self.two_phase.add(item);
+                if self.two_phase == before {
+                    format!("adds {item} (the 2P-set had it already)")
+                } else {
+                    format!("adds {item}")
+                }
+            }
+            Change::Remove(item) => {
+                self.or_set.remove(&item);
+                self.two_phase.remove(&item);
+                format!("removes {item}")
+            }
+            Change::SaveWhole(time) => {
+                let list = self.or_set.elements().copied().collect();
+                let stamp = Stamp {
+                    time,
+                    replica: self.id,
+                };
+                self.whole.set(stamp, list);
+                format!("writes its whole list at t={time}")
+            }
+        })
     }
 
     /// Whether two replicas hold the same state (their ids differ).
@@ -91,24 +120,38 @@ fn list<'a>(items: impl Iterator<Item = &'a &'static str>) -> String {
     format!("{{{}}}", items.join(", "))
 }
 
+/// A vector clock with replicas named: `{A:1, B:2}`.
+fn named(clock: &VClock) -> String {
+    let entries: Vec<String> = clock
+        .entries()
+        .map(|(r, n)| format!("{}:{n}", NAMES[r as usize]))
+        .collect();
+    format!("{{{}}}", entries.join(", "))
+}
+
+fn whole_list(r: &Replica) -> String {
+    r.whole.get().map_or("{}".into(), |s| list(s.iter()))
+}
+
 fn show(r: &Replica) {
     let name = NAMES[r.id as usize];
-    let whole = r.whole.get().map_or("{}".into(), |s| list(s.iter()));
     let time = r.whole.stamp().map_or(0, |s| s.time);
     println!("  {name}  count {:>3}", r.count.value());
     println!(
         "     OR-set  {:<28} seen {}",
         list(r.or_set.elements()),
-        r.or_set.context()
+        named(r.or_set.context())
     );
     println!("     2P-set  {}", list(r.two_phase.elements()));
-    println!("     LWW     {whole} (t={time})");
+    println!("     LWW     {} (t={time})", whole_list(r));
 }
 
-fn run(args: &Args) -> Result<(), CrdtError> {
+/// Runs the story; `Ok(false)` if the replicas still differ after the
+/// allowed deliveries.
+fn run(args: &Args) -> Result<bool, CrdtError> {
     // ANCHOR: partition
-    // Before the partition: A creates the list and the count, everyone
-    // receives A's state.
+    // Before the partition: A creates the list and the count, and B and C
+    // receive A's state.
     let blank = |id| Replica {
         id,
         count: PnCounter::new(),
@@ -117,33 +160,38 @@ fn run(args: &Args) -> Result<(), CrdtError> {
         whole: LwwRegister::new(),
     };
     let mut a = blank(0);
-    a.count.increment(0, 10)?;
-    a.add("milk")?;
-    a.save_whole(1);
+    let setup = [Change::Up(10), Change::Add("milk"), Change::SaveWhole(1)];
+    for change in setup {
+        a.apply(change)?;
+    }
     let (mut b, mut c) = (blank(1), blank(2));
     b.receive(&a);
     c.receive(&a);
 
     // Partitioned: each changes its own copy, not knowing the others'.
-    a.count.increment(0, 3)?;
-    a.remove("milk");
-    a.add("eggs")?;
-    a.save_whole(5);
-    b.count.increment(1, 2)?;
-    b.add("milk")?; // B still wants milk: a new add, unseen by A's remove
-    b.add("bread")?;
-    b.save_whole(4);
-    c.count.decrement(2, 1)?;
-    c.add("tea")?;
-    c.save_whole(3);
+    use Change::{Add, Down, Remove, SaveWhole, Up};
+    let apart: [&[Change]; 3] = [
+        &[Up(3), Remove("milk"), Add("eggs"), SaveWhole(5)],
+        // B still wants milk: a new add, which A's remove never saw.
+        &[Up(2), Add("milk"), Add("bread"), SaveWhole(4)],
+        &[Down(1), Add("tea"), SaveWhole(3)],
+    ];
     // ANCHOR_END: partition
 
-    println!("Before the partition: A's list {{milk}}, count 10, copied to B and C.");
+    println!(
+        "Before the partition: A's list {}, count {}, copied to B and C.",
+        list(a.or_set.elements()),
+        a.count.value()
+    );
     println!("Partitioned, each changes its own copy:");
-    println!("  A: +3, removes milk, adds eggs (writes its whole list at t=5)");
-    println!("  B: +2, adds milk again, adds bread (t=4)");
-    println!("  C: -1, adds tea (t=3)");
     let mut replicas = [a, b, c];
+    for (replica, changes) in replicas.iter_mut().zip(apart) {
+        let done: Vec<String> = changes
+            .iter()
+            .map(|&change| replica.apply(change))
+            .collect::<Result<_, _>>()?;
+        println!("  {}: {}", NAMES[replica.id as usize], done.join(", "));
+    }
     println!();
     println!("States before gossip (`seen`: the OR-set's vector clock, replica:count):");
     replicas.iter().for_each(show);
@@ -190,36 +238,59 @@ fn run(args: &Args) -> Result<(), CrdtError> {
     if !agree(&replicas) {
         println!("Still apart after {deliveries} deliveries (raise --max-deliveries):");
         replicas.iter().for_each(show);
-        return Ok(());
+        return Ok(false);
     }
     let r = &replicas[0];
     println!("After {deliveries} deliveries all three agree:");
-    println!("  count   {}  = 10 + 3 + 2 - 1", r.count.value());
+    // The count: every change of the story, summed here from the story
+    // itself, which the counter must equal.
+    let (mut sum, mut terms) = (0i128, String::new());
+    for change in setup.iter().chain(apart.iter().copied().flatten()) {
+        let (sign, by) = match *change {
+            Up(by) => ("+", i128::from(by)),
+            Down(by) => ("-", -i128::from(by)),
+            _ => continue,
+        };
+        terms += &if terms.is_empty() {
+            by.to_string()
+        } else {
+            format!(" {sign} {}", by.abs())
+        };
+        sum += by;
+    }
+    assert_eq!(r.count.value(), sum, "the counter lost or doubled a change");
+    println!("  count   {}  = {terms}", r.count.value());
+    // The lists: the story's point, checked before it is told.
+    assert!(
+        r.or_set.contains(&"milk") && !r.two_phase.contains(&"milk"),
+        "the story has changed: milk should be in the OR-set only"
+    );
     println!(
         "  OR-set  {}  B's add of milk survived A's remove",
         list(r.or_set.elements())
     );
     println!(
-        "  2P-set  {}  milk's tombstone beat B's add",
+        "  2P-set  {}  milk's tombstone is final; B's second add had nothing to add",
         list(r.two_phase.elements())
     );
-    let whole = r.whole.get().map_or("{}".into(), |s| list(s.iter()));
     let stamp = r.whole.stamp().unwrap_or(Stamp {
         time: 0,
         replica: 0,
     });
     let winner = NAMES[stamp.replica as usize];
     println!(
-        "  LWW     {whole}  {winner}'s whole list (t={}) replaced the others",
+        "  LWW     {}  {winner}'s whole list (t={}) replaced the others",
+        whole_list(r),
         stamp.time
     );
-    Ok(())
+    Ok(true)
 }
 
 fn main() -> ExitCode {
     let args = Args::parse(); // a bad value: clap's message, exit status 2
     match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

@@ -251,7 +251,8 @@ impl<T: Ord + Clone> Crdt for LwwRegister<T> {
 /// How two vector clocks (or the events they stand for) are related.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Causality {
-    /// Every entry at most the other's, one below: it happened before.
+    /// Every entry at most the other's, and at least one strictly below:
+    /// it happened before.
     Before,
     /// The other way round: it happened after.
     After,

@@ -5,8 +5,8 @@
 //! whether they are concurrent, which is what a replica needs to know
 //! before it may overwrite a value, and what an OR-set's context records
 //! (`crate::consistency::crdt`). This clock is a slice of counts indexed by
-//! replica, as a Go program would keep it, and two clocks may have
-//! different lengths.
+//! replica, as a Go program with numbered replicas might keep it, and two
+//! clocks may have different lengths.
 //!
 //! The clock, `tick` and `receive` are written. Write the two parts they
 //! lean on: `merge`, the entry-by-entry maximum, and `compare`. Replace
@@ -24,12 +24,12 @@ pub use crate::consistency::crdt::Causality;
 pub const MAX_REPLICAS: usize = 1024;
 
 // ANCHOR: clock
-/// A vector clock as a Go program would keep it: a slice of counts, one
-/// per replica, indexed by the replica's number. Entry `i` says how many
-/// of replica `i`'s events this clock has seen. Two clocks may have
-/// different lengths: an entry past the end of a clock is 0, and so is an
-/// explicit trailing 0, so `[2]`, `[2, 0]` and `[2, 0, 0]` are the same
-/// clock.
+/// A vector clock as a Go program with replicas numbered 0 to n - 1 might
+/// keep it: a `[]uint64` indexed by replica (Go libraries such as GoVector
+/// use a `map[string]uint64` instead). Entry `i` says how many of replica
+/// `i`'s events this clock has seen. Two clocks may have different
+/// lengths: an entry past the end of a clock is 0, and so is an explicit
+/// trailing 0, so `[2]`, `[2, 0]` and `[2, 0, 0]` are the same clock.
 #[derive(Debug, Clone, Default)]
 pub struct VectorClock {
     counts: Vec<u64>,
@@ -79,9 +79,14 @@ impl VectorClock {
 
     /// A replica's receipt of a message stamped `message`: it learns what
     /// the sender had seen, then counts the receipt as its own event.
+    /// Returns the event's number, or `None`, changing nothing (not even
+    /// the merge), if the tick is refused.
     pub fn receive(&mut self, replica: usize, message: &VectorClock) -> Option<u64> {
-        self.merge(message);
-        self.tick(replica)
+        let mut next = self.clone();
+        next.merge(message);
+        let event = next.tick(replica)?;
+        *self = next;
+        Some(event)
     }
     // ANCHOR_END: written
 
@@ -98,7 +103,8 @@ impl VectorClock {
 
     // ANCHOR: compare
     /// How `self` relates to `other`. `Before` if no entry of `self` is
-    /// above `other`'s and one is below; `After` the other way round;
+    /// above `other`'s and at least one is strictly below; `After` the
+    /// other way round;
     /// `Equal` if every entry is the same; `Concurrent` if each is above
     /// the other somewhere. Every replica either clock names counts, with
     /// a missing entry read as 0.

@@ -12,12 +12,12 @@ pub use crate::consistency::crdt::Causality;
 pub const MAX_REPLICAS: usize = 1024;
 
 // ANCHOR: clock
-/// A vector clock as a Go program would keep it: a slice of counts, one
-/// per replica, indexed by the replica's number. Entry `i` says how many
-/// of replica `i`'s events this clock has seen. Two clocks may have
-/// different lengths: an entry past the end of a clock is 0, and so is an
-/// explicit trailing 0, so `[2]`, `[2, 0]` and `[2, 0, 0]` are the same
-/// clock.
+/// A vector clock as a Go program with replicas numbered 0 to n - 1 might
+/// keep it: a `[]uint64` indexed by replica (Go libraries such as GoVector
+/// use a `map[string]uint64` instead). Entry `i` says how many of replica
+/// `i`'s events this clock has seen. Two clocks may have different
+/// lengths: an entry past the end of a clock is 0, and so is an explicit
+/// trailing 0, so `[2]`, `[2, 0]` and `[2, 0, 0]` are the same clock.
 #[derive(Debug, Clone, Default)]
 pub struct VectorClock {
     counts: Vec<u64>,
@@ -67,9 +67,14 @@ impl VectorClock {
 
     /// A replica's receipt of a message stamped `message`: it learns what
     /// the sender had seen, then counts the receipt as its own event.
+    /// Returns the event's number, or `None`, changing nothing (not even
+    /// the merge), if the tick is refused.
     pub fn receive(&mut self, replica: usize, message: &VectorClock) -> Option<u64> {
-        self.merge(message);
-        self.tick(replica)
+        let mut next = self.clone();
+        next.merge(message);
+        let event = next.tick(replica)?;
+        *self = next;
+        Some(event)
     }
     // ANCHOR_END: written
 
@@ -91,7 +96,8 @@ impl VectorClock {
 
     // ANCHOR: compare
     /// How `self` relates to `other`. `Before` if no entry of `self` is
-    /// above `other`'s and one is below; `After` the other way round;
+    /// above `other`'s and at least one is strictly below; `After` the
+    /// other way round;
     /// `Equal` if every entry is the same; `Concurrent` if each is above
     /// the other somewhere. Every replica either clock names counts, with
     /// a missing entry read as 0.
