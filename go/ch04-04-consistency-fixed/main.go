@@ -1,6 +1,6 @@
 // go/ch04-04-consistency repaired, still in Go: each goroutine gets its
 // node and its target as arguments and owns the node until it returns, a
-// context tells every loop when to stop, Done is deferred, and main waits
+// context tells every loop when to stop, wg.Done() is deferred, and main waits
 // for every goroutine before it prints, in node order. What it prints is
 // the same as src/bin/ch04-04-fixed.rs.
 //
@@ -32,11 +32,11 @@ type Report struct {
 
 // ANCHOR: run
 // run is one node's loop: it owns n until it returns, and it returns as
-// soon as ctx is done.
+// soon as ctx is done. It waits tick after each round (a fixed delay, as
+// the Rust version's recv_timeout does; a time.Ticker would keep a fixed
+// rate instead).
 func run(ctx context.Context, n *Node, target int, tick time.Duration) Report {
 	var r Report
-	t := time.NewTicker(tick)
-	defer t.Stop()
 	for {
 		r.rounds++
 		if n.value != target {
@@ -46,7 +46,7 @@ func run(ctx context.Context, n *Node, target int, tick time.Duration) Report {
 		select {
 		case <-ctx.Done():
 			return r
-		case <-t.C:
+		case <-time.After(tick): // a fresh wait after every round
 		}
 	}
 }

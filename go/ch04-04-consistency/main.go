@@ -1,13 +1,13 @@
-// Section 4.4 of the source, rewritten in this project's words, with the
+// Section 4.4 of the article, rewritten in this project's words, with the
 // one line it lacks (the "sync" import) put back: three nodes, each with
 // a value and a mutex, and one goroutine per node that loops for ever.
 // The captured loop variable is kept on purpose; the book discusses it.
-// The listing as the source has it, without the import, is
+// The listing as the article has it, without the import, is
 // testdata/main.go, where `go build ./...` and `go vet ./...` skip it.
 // Its Rust port is src/bin/ch04-04-port.rs.
 //
 //	go run ./ch04-04-consistency                     # 10ms ticks, 100ms in all
-//	go run ./ch04-04-consistency -tick 1s -for 10s   # the source's timing
+//	go run ./ch04-04-consistency -tick 1s -for 10s   # the article's timing
 package main
 
 // ANCHOR: program
@@ -34,8 +34,8 @@ type Node struct {
 
 func main() {
 	ms := time.Millisecond
-	tick := flag.Duration("tick", 10*ms, "each node's sleep (the source: 1s)")
-	runFor := flag.Duration("for", 100*ms, "main's sleep (the source: 10s)")
+	tick := flag.Duration("tick", 10*ms, "each node's sleep (the article: 1s)")
+	runFor := flag.Duration("for", 100*ms, "main's sleep (the article: 10s)")
 	flag.Parse()
 
 	// ANCHOR: main

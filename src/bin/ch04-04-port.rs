@@ -1,8 +1,8 @@
-//! Section 4.4: the source's three nodes, ported to Rust with their
+//! Section 4.4: the article's three nodes, ported to Rust with their
 //! behaviour kept: detached threads that loop for ever and a `main` that
 //! sleeps, then returns, which ends the process and the threads with it.
 //!
-//! Run: `cargo run --bin ch04-04-port -- --tick 1s --for 10s` (the source's timing)
+//! Run: `cargo run --bin ch04-04-port -- --tick 1s --for 10s` (the article's timing)
 
 use clap::{CommandFactory, Parser, error::ErrorKind};
 use cookbook::consistency::port::{at_exit, start, three_nodes};
@@ -14,11 +14,11 @@ use std::time::Duration;
 #[derive(Parser)]
 #[command(name = "ch04-04-port")]
 struct Args {
-    /// How long each node sleeps between rounds, e.g. 10ms or 1s (the source's).
+    /// How long each node sleeps between rounds, e.g. 10ms or 1s (the article's).
     #[arg(long, value_name = "TIME", default_value = "10ms")]
     #[arg(value_parser = parse_duration)]
     tick: Duration,
-    /// How long main sleeps before it returns, e.g. 100ms or 10s (the source's).
+    /// How long main sleeps before it returns, e.g. 100ms or 10s (the article's).
     #[arg(long = "for", value_name = "TIME", default_value = "100ms")]
     #[arg(value_parser = parse_duration)]
     run_for: Duration,

@@ -27,7 +27,7 @@ pub struct Node {
 }
 // ANCHOR_END: node
 
-/// The source's three nodes, valued 1, 2 and 3.
+/// The article's three nodes, valued 1, 2 and 3.
 pub fn three_nodes() -> Vec<Arc<Mutex<Node>>> {
     (1..=3)
         .map(|id| {
@@ -59,7 +59,7 @@ pub fn round(node: &Mutex<Node>, i: usize, panic_in: Option<u32>) -> Option<Stri
 // ANCHOR_END: round
 
 // ANCHOR: start
-/// Starts one thread per node that loops for ever, like the source's
+/// Starts one thread per node that loops for ever, like the article's
 /// goroutines. The `JoinHandle`s are dropped, so the threads are detached:
 /// nothing can stop them or wait for them, and they end only when the
 /// process exits.
@@ -122,8 +122,9 @@ mod tests {
         assert_eq!(values(&nodes), [1, 2, 3]);
     }
 
-    /// Go 1.21's shared loop variable is 3 by the time the goroutines read
-    /// it: every node is set to 4 and says so once, then never again.
+    /// Go 1.21's shared loop variable is, in practice (nothing guarantees
+    /// it), 3 by the time the goroutines first read it: every node is set
+    /// to 4 and says so once, then never again.
     #[test]
     fn with_go_1_21_s_shared_i_every_node_is_set_to_4_once() {
         let nodes = three_nodes();

@@ -1,4 +1,4 @@
-// Section 4.4 of the source as it stands: the same program as
+// Section 4.4 of the article as it stands: the same program as
 // ../main.go, but without the "sync" import, so it does not compile.
 // It lives in testdata/ because the go tool skips such directories in
 // `go build ./...` and `go vet ./...`; tests/go_checks/ch04_04.rs builds
@@ -30,8 +30,8 @@ type Node struct {
 
 func main() {
 	ms := time.Millisecond
-	tick := flag.Duration("tick", 10*ms, "each node's sleep (the source: 1s)")
-	runFor := flag.Duration("for", 100*ms, "main's sleep (the source: 10s)")
+	tick := flag.Duration("tick", 10*ms, "each node's sleep (the article: 1s)")
+	runFor := flag.Duration("for", 100*ms, "main's sleep (the article: 10s)")
 	flag.Parse()
 
 	// ANCHOR: main
