@@ -287,18 +287,26 @@ fn wars(args: &Args) -> Result<(), ModelError> {
 fn chart(_: &Args) -> Result<(), ModelError> {
     // ANCHOR: chart
     let p = VISIBILITY;
-    println!("chapters/images/ch03-04-visibility.svg is drawn by");
-    println!("cookbook::consistency::chart::visibility_chart(&VISIBILITY):");
-    println!("  one minus the rows of the WARS table with the write reaching all N");
+    println!("The chart's parameters, cookbook::consistency::chart::VISIBILITY:");
+    let configs: Vec<String> = p
+        .configs
+        .iter()
+        .map(|(n, r, w)| format!("{n} {r} {w}"))
+        .collect();
+    println!("  configurations (N R W): {}", configs.join(", "));
     println!(
-        "  (the reads that miss the write), seeds {} and up,",
-        p.seed
+        "  exponential delays: W mean {} ms, A, R and S mean {} ms",
+        1.0 / p.w_lambda,
+        1.0 / p.ars_lambda
     );
+    println!("  the write reaches all N; each curve is the reads that miss it");
     println!(
-        "  {} trials a curve, t from 0 to {} ms; regenerate it with",
-        p.trials, p.t_max
+        "  {} trials a curve, seeds {} to {}, t from 0 to {} ms",
+        p.trials,
+        p.seed,
+        p.seed + p.configs.len() as u64 - 1,
+        p.t_max
     );
-    println!("  UPDATE_CHARTS=1 cargo test --test charts");
     // ANCHOR_END: chart
     Ok(())
 }
@@ -328,7 +336,7 @@ fn errors(_: &Args) -> Result<(), ModelError> {
             "0 trials",
             simulate(&q, &model, Propagation::Everywhere, 0, 1).err(),
         ),
-        ("fresh at t = −1 ms", vis.fresh_at(-1.0).err()),
+        ("fresh at t = -1 ms", vis.fresh_at(-1.0).err()),
     ];
     for (call, refused) in refusals {
         match refused {

@@ -158,9 +158,11 @@ impl Quorum {
         self.r + self.w > self.n
     }
 
-    /// Whether every two write sets share a replica: 2W > N. Without it,
-    /// two writes can complete on disjoint replicas, and nothing orders
-    /// them.
+    /// Whether every two write sets share a replica: 2W > N. A write is
+    /// ordered after the last completed one by first reading the highest
+    /// version from a read quorum, which R + W > N already allows; this
+    /// second rule, from Gifford's weighted voting (SOSP 1979), keeps two
+    /// writes from completing on disjoint sets. Majorities satisfy both.
     pub fn writes_meet(&self) -> bool {
         2 * self.w > self.n
     }
