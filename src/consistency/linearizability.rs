@@ -553,7 +553,7 @@ fn instant(ns: u64) -> String {
 fn describe(op: &Operation, cut: u64) -> String {
     let what = match (op.call, op.outcome) {
         (Call::Write(v), Outcome::Failed) => {
-            format!("wrote {v} (failed: may or may not have)")
+            format!("wrote {v} (failed: it may still take effect)")
         }
         (Call::Write(v), _) if op.returned > cut => {
             format!("wrote {v} (not yet acknowledged)")
