@@ -71,9 +71,9 @@ fn a_write_that_skips_its_query_is_caught() {
 
 #[test]
 fn no_write_back_passes_on_ordered_links_and_fails_on_unordered_ones() {
-    // On per-pair ordered links (TCP), the writer's server sends its store
-    // ahead of anything else it sends, so in this configuration no read
-    // can see the new value while only one server holds it: the bug is
+    // On ordered, reliable links a store from s0 reaches a server before
+    // any answer s0 sends it later, so when the first read returns 1 two
+    // of the three servers hold 1: in this configuration the bug is
     // hidden, and stateright proves it over every state.
     let ordered = verify(&Setup::abd_no_write_back());
     assert!(ordered.counterexample.is_none() && ordered.exhaustive);
@@ -93,6 +93,8 @@ fn no_write_back_passes_on_ordered_links_and_fails_on_unordered_ones() {
         .map(|op| op.outcome)
         .collect();
     assert_eq!(reads, [Outcome::Read(1), Outcome::Read(0)]);
+    // The hash order is fixed for a build, so the search is too.
+    assert_eq!((steps.len(), verdict.unique_states), (14, 16_362));
     checker_agrees(&setup, &steps);
     // The correct protocol survives the same network.
     let abd = verify(&Setup {
@@ -110,11 +112,76 @@ fn a_lossy_network_loses_no_safety() {
         ..Setup::abd_sequential()
     });
     assert!(verdict.counterexample.is_none() && verdict.can_finish);
+    // The single copy fails as it does on reliable links: losing a
+    // message can only shorten a run, so the shortest failure is the same.
     let single = verify(&Setup {
         network: NetworkKind::OrderedLossy,
         ..Setup::single_copy()
     });
-    assert!(single.counterexample.is_some());
+    assert_eq!(
+        rendered(&single),
+        [
+            "c0 → s0  write 1",
+            "s0 → c0  written",
+            "c0 → s1  read",
+            "s1 → c0  read returns 0"
+        ]
+    );
+}
+
+#[test]
+fn no_write_back_fails_on_ordered_links_that_lose_a_message() {
+    // The writer's store to s2 is lost, s2 hears 1 from s0 and answers 1,
+    // and the next read asks s1 and s2, neither of which holds 1.
+    let setup = Setup {
+        network: NetworkKind::OrderedLossy,
+        ..Setup::abd_no_write_back()
+    };
+    let verdict = verify(&setup);
+    let steps = verdict.counterexample.clone().expect("an inversion");
+    let lost: Vec<String> = steps
+        .iter()
+        .filter(|s| s.lost)
+        .map(|s| s.render(setup.servers))
+        .collect();
+    assert_eq!(lost, ["s0 → s2  store 1 at (1, 0)  (lost)"]);
+    // The page quotes these: 13 deliveries and one loss.
+    assert_eq!((steps.len(), verdict.unique_states), (14, 27_359));
+    let reads: Vec<Outcome> = history_of(&setup, &steps)
+        .iter()
+        .filter(|op| op.call == Call::Read)
+        .map(|op| op.outcome)
+        .collect();
+    assert_eq!(reads, [Outcome::Read(1), Outcome::Read(0)]);
+    checker_agrees(&setup, &steps);
+}
+
+/// The page's ABD configuration on an unordered network: tens of seconds
+/// in a debug build. `cargo test --test consistency_models -- --ignored`.
+#[test]
+#[ignore]
+fn abd_is_linearizable_on_an_unordered_network() {
+    let verdict = verify(&Setup {
+        network: NetworkKind::Unordered,
+        ..Setup::abd()
+    });
+    assert!(verdict.counterexample.is_none() && verdict.can_finish);
+    // The page quotes this count.
+    assert_eq!(verdict.unique_states, 389_442);
+}
+
+/// The page's ABD configuration on ordered links that lose messages:
+/// tens of seconds in a debug build.
+#[test]
+#[ignore]
+fn abd_is_linearizable_on_lossy_links() {
+    let verdict = verify(&Setup {
+        network: NetworkKind::OrderedLossy,
+        ..Setup::abd()
+    });
+    assert!(verdict.counterexample.is_none() && verdict.can_finish);
+    // The page quotes this count.
+    assert_eq!(verdict.unique_states, 346_721);
 }
 
 /// Two writers, each writing then reading: about a minute in a debug

@@ -20,8 +20,8 @@ fn at(counter: u64, writer: u32, value: u64) -> Versioned {
 // ANCHOR: newest_wins_model
 /// Two handlers store two writes of one key at once, the newer from a
 /// spawned thread. Whatever the interleaving, the replica ends with the
-/// newer one; the newer store always reports that it stored, the older
-/// one only if it came first.
+/// newer one; the newer store always reports that it stored, and the
+/// older store may or may not store: the model accepts both.
 #[test]
 fn the_newest_version_wins_in_every_interleaving() {
     loom::model(|| {
@@ -46,10 +46,10 @@ fn the_newest_version_wins_in_every_interleaving() {
     });
 }
 
-/// Three stores (versions 1, 2 and 3, with ties broken by writer id
-/// among the first two) from three threads, and a reader that looks
-/// twice: it never sees the version go back, and the replica ends with
-/// the highest.
+/// Four threads: two spawned stores that share a counter (the writer id
+/// breaks the tie), a spawned reader that reads twice, and the main
+/// thread storing a higher counter. The reader never sees the version go
+/// back, and the replica ends with the highest.
 #[test]
 fn three_stores_end_with_the_highest_and_reads_never_go_back() {
     loom::model(|| {

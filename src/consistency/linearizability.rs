@@ -780,6 +780,13 @@ mod tests {
             text.contains("client 1 read 10, from 1020 ns to 1030 ns"),
             "{text}"
         );
+        // A stale read of the initial 0 needs no write it saw: two.
+        let history = [w(0, 1, 0, 10), r(1, 1, 20, 30), r(1, 0, 40, 50)];
+        let report = check(&history).unwrap();
+        assert_eq!(
+            report.violations[0].operations,
+            vec![history[0], history[2]]
+        );
     }
 
     #[test]
@@ -816,16 +823,24 @@ mod tests {
         assert_eq!(check(&[odd]), Err(HistoryError::Mismatch { index: 0 }));
         // Zero-length operations back to back are not an overlap.
         assert!(check(&[w(0, 1, 5, 5), r(0, 1, 5, 5)]).is_ok());
-        for e in [
-            HistoryError::Overlap {
-                client: 3,
-                first: 1,
-                second: 2,
-            },
-            HistoryError::SearchLimit { key: 4, steps: 9 },
-        ] {
-            assert!(!e.to_string().is_empty());
-        }
+        let overlap = HistoryError::Overlap {
+            client: 3,
+            first: 1,
+            second: 2,
+        };
+        assert!(
+            overlap
+                .to_string()
+                .starts_with("client 3 ran operations 1 and 2 at once"),
+            "{overlap}"
+        );
+        let limit = HistoryError::SearchLimit { key: 4, steps: 9 };
+        assert!(
+            limit
+                .to_string()
+                .starts_with("gave up on key 4 after 9 search states"),
+            "{limit}"
+        );
     }
 
     #[test]
