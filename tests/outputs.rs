@@ -39,8 +39,18 @@ fn parse_command(first: &str) -> Result<(String, Vec<String>), String> {
     if rest.contains(['"', '\'', '\\']) {
         return Err(format!("no quoting in output commands, please: {first:?}"));
     }
-    let mut words = rest.split_whitespace();
+    let mut words = rest.split_whitespace().peekable();
     let bin = words.next().ok_or("no bin named")?.to_string();
+    // The etcd programs are built only with their feature, and say so:
+    // `$ cargo run --bin ch04-04-etcd --features etcd -- args`.
+    if words.peek() == Some(&"--features") {
+        words.next();
+        if words.next() != Some(ETCD_FEATURE) {
+            return Err(format!(
+                "only `--features {ETCD_FEATURE}` is known: {first:?}"
+            ));
+        }
+    }
     let args: Vec<String> = match words.next() {
         None => Vec::new(),
         Some("--") => words.map(str::to_string).collect(),
@@ -99,10 +109,81 @@ fn render(bin: &str, args: &[String]) -> Result<String, String> {
 mod tilde;
 use tilde::mask;
 
+/// The feature the etcd programs need (besides an etcd binary to run).
+const ETCD_FEATURE: &str = "etcd";
+
+/// Is a missing etcd (feature or binary) a failure (`REQUIRE_ETCD=1`)?
+fn etcd_required() -> bool {
+    matches!(
+        std::env::var("REQUIRE_ETCD").as_deref(),
+        Ok("1") | Ok("true")
+    )
+}
+
+/// Bins that Cargo.toml builds only with the etcd feature.
+fn etcd_bins() -> Vec<String> {
+    let manifest =
+        std::fs::read_to_string(root().join("Cargo.toml")).expect("read Cargo.toml");
+    let mut bins = Vec::new();
+    for section in manifest.split("[[bin]]").skip(1) {
+        let section = section.split("\n[").next().unwrap_or_default();
+        let name = section.lines().find_map(|l| {
+            let value = l.trim().strip_prefix("name")?.trim().strip_prefix('=')?;
+            Some(value.trim().trim_matches('"').to_string())
+        });
+        if let Some(name) = name {
+            if section.contains("required-features") && section.contains("\"etcd\"") {
+                bins.push(name);
+            }
+        }
+    }
+    bins
+}
+
+/// An etcd binary: `$ETCD`, or `etcd` on the PATH.
+fn etcd_binary_found() -> bool {
+    if let Some(path) = std::env::var_os("ETCD") {
+        return Path::new(&path).is_file();
+    }
+    let dirs = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&dirs).any(|d| d.join("etcd").is_file())
+}
+
+/// Why `file` (an output of `bin`) cannot be checked here, if it cannot:
+/// its bin needs the etcd feature, or (unless it only shows bad arguments,
+/// refused before anything starts) an etcd binary.
+fn etcd_missing(file: &Path, bin: &str) -> Option<String> {
+    if !etcd_bins().iter().any(|b| b == bin) {
+        return None;
+    }
+    if !cfg!(feature = "etcd") {
+        return Some(format!("{bin} needs --features {ETCD_FEATURE}"));
+    }
+    let bad_args = file
+        .file_stem()
+        .is_some_and(|s| s.to_string_lossy().ends_with("-bad-args"));
+    if !bad_args && !etcd_binary_found() {
+        return Some(format!(
+            "{bin} needs an etcd binary (Debian: etcd-server, or set ETCD)"
+        ));
+    }
+    None
+}
+
+/// The bin an output file runs, if its first line parses.
+fn bin_of(file: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    parse_command(text.lines().next()?).ok().map(|(bin, _)| bin)
+}
+
 fn check(file: &Path, update: bool) -> Result<(), Failed> {
     let committed = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
     let first = committed.lines().next().unwrap_or_default().to_string();
     let (bin, args) = parse_command(&first)?;
+    if let Some(why) = etcd_missing(file, &bin) {
+        // Reached only under REQUIRE_ETCD=1: otherwise the trial is ignored.
+        return Err(format!("REQUIRE_ETCD is set but {why}").into());
+    }
     let fresh = format!("{first}\n{}", render(&bin, &args)?);
     if update {
         // Only a change beyond the `~` measurements is worth a diff.
@@ -147,13 +228,26 @@ fn output_files() -> Vec<PathBuf> {
 fn main() {
     let args = Arguments::from_args();
     let update = std::env::var_os("UPDATE_OUTPUTS").is_some();
+    let mut ignored = Vec::new();
     let mut trials: Vec<Trial> = output_files()
         .into_iter()
         .map(|file| {
             let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+            let why = bin_of(&file).and_then(|bin| etcd_missing(&file, &bin));
+            let skip = why.is_some() && !etcd_required();
+            if let (true, Some(why)) = (skip, why) {
+                ignored.push(format!("output::{name}: {why}"));
+            }
             Trial::test(format!("output::{name}"), move || check(&file, update))
+                .with_ignored_flag(skip)
         })
         .collect();
+    if !ignored.is_empty() {
+        println!(
+            "etcd outputs IGNORED (REQUIRE_ETCD=1 makes this a failure):\n  {}",
+            ignored.join("\n  ")
+        );
+    }
     trials.push(Trial::test("every_bin_has_a_shown_output", || {
         let files = output_files();
         let mut shown = std::collections::BTreeSet::new();
@@ -185,7 +279,12 @@ fn main() {
         if b != "x" || a != ["--n", "3"] {
             return Err("wrong parse".into());
         }
+        let (b, a) = parse_command("$ cargo run --bin x --features etcd -- --n 3")?;
+        if b != "x" || a != ["--n", "3"] {
+            return Err("wrong parse with --features".into());
+        }
         if parse_command("$ cargo run --bin x --n 3").is_ok()
+            || parse_command("$ cargo run --bin x --features full").is_ok()
             || parse_command("cargo run").is_ok()
         {
             return Err("accepted a malformed command".into());

@@ -14,6 +14,7 @@
 //! | `replicas` | replica servers on 127.0.0.1, with delays injected and replicas killed | 4.4 |
 //! | `quorum` | the client: quorum reads and writes, read repair, ABD's write-back | 4.4 |
 //! | `protocol` | stateright models: a single-copy register, ABD, and two broken ABDs | 4.4 |
+//! | `etcd` | a three-node etcd cluster on 127.0.0.1; linearizable reads, compare-and-swap, leases and fencing | 4.4, etcd |
 //! | [`exercises`] | a vector clock's comparison, with a solution | 4.4, exercise |
 //!
 //! The module loom checks ([`register`]) takes its primitives from
@@ -23,6 +24,8 @@
 #[cfg(feature = "full")]
 pub mod chart;
 pub mod crdt;
+#[cfg(feature = "etcd")]
+pub mod etcd;
 pub mod exercises;
 pub mod fixed;
 pub mod formula;
