@@ -112,7 +112,7 @@ pub async fn connect(endpoints: &[String]) -> Result<Client, LockError> {
 
 // ANCHOR: session
 /// A lease kept alive by a background task, like Go's `concurrency.Session`:
-/// one keep-alive every third of the TTL, as Go's client sends them.
+/// one keep-alive every third of the TTL.
 pub struct Session {
     client: Client,
     lease: i64,
@@ -252,8 +252,8 @@ pub struct Leadership {
 
 /// Waits, up to `wait`, until `name` leads `election`, holding the key on
 /// `session`'s lease. etcd answers when every older key under the prefix
-/// is gone; if `wait` runs out first, the request is cancelled and etcd
-/// removes the key.
+/// is gone; if `wait` runs out first, the call ends with an error, and the
+/// key stays on the lease until the lease is revoked or expires.
 pub async fn campaign(
     client: &Client,
     election: &str,
