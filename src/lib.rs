@@ -35,6 +35,8 @@ pub mod parallelism;
 pub mod quickref;
 pub mod support;
 pub mod sync;
+#[cfg(feature = "full")]
+pub mod tools;
 pub mod trends;
 
 /// Every chart the book shows: its file name in `chapters/images/` and its
@@ -46,5 +48,6 @@ pub fn book_charts() -> Result<Vec<(&'static str, String)>, support::charts::Cha
         ("ch03-01-scaling.svg", scaling.to_svg()?),
         load_balancing::chart::book_entry()?,
         consistency::chart::book_entry()?,
+        tools::versus::book_entry()?,
     ])
 }

@@ -398,3 +398,33 @@ fn the_cpu_bound_page_quotes_the_saved_benchmark_run() {
         assert!(page.contains(&quoted), "the page does not say {quoted:?}");
     }
 }
+
+/// The Go-against-Rust page's saved run lists exactly the rows the
+/// benchmark has (`cookbook::tools::versus::ROWS`, which the bench binary
+/// checks against divan's list and the Go checks against `go test -bench`),
+/// and says what machine it ran on.
+#[test]
+fn the_saved_go_vs_rust_run_lists_exactly_the_benchmarks_rows() {
+    use cookbook::tools::versus::{ROWS, SavedRun};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let saved = fs::read_to_string(root.join("benches/results/go_vs_rust.txt"))
+        .expect("the saved run");
+    let run = SavedRun::parse(&saved).expect("the saved run reads back");
+    let (extra, lacking) = run.mismatch(ROWS);
+    assert!(
+        extra.is_empty(),
+        "the saved run lists rows the benchmark no longer has: {extra:?}"
+    );
+    assert!(
+        lacking.is_empty(),
+        "the saved run lacks rows the benchmark has: {lacking:?}; rerun it"
+    );
+    for key in [
+        "date", "commit", "rustc", "go", "os", "cores", "cpu", "rounds",
+    ] {
+        assert!(
+            run.machine.iter().any(|(k, v)| k == key && !v.is_empty()),
+            "the saved run does not say its {key}"
+        );
+    }
+}

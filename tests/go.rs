@@ -22,6 +22,8 @@ mod ch04_03;
 mod ch04_03_fixed;
 #[path = "go_checks/ch04_04.rs"]
 mod ch04_04;
+#[path = "go_checks/ch06_01.rs"]
+mod ch06_01;
 #[path = "go_checks/ch09_quickref.rs"]
 mod ch09_quickref;
 
@@ -39,6 +41,7 @@ fn all_checks() -> Vec<(&'static str, Checks)> {
         ("ch04_03", ch04_03::checks()),
         ("ch04_03_fixed", ch04_03_fixed::checks()),
         ("ch04_04", ch04_04::checks()),
+        ("ch06_01", ch06_01::checks()),
         ("ch09_quickref", ch09_quickref::checks()),
     ]
 }
