@@ -11,13 +11,14 @@
 //! | [`load_balancing`] | 3.2 the R formula, maximum load, policies and hashing; 4.2 the port, real servers on loopback, tower, exercises |
 //! | [`consistency`] | 3.4 the C = N / M formula, quorums, staleness and CRDTs; 4.4 the port, the fixes, replicas on loopback, a linearizability checker, stateright models |
 //! | [`fault_tolerance`] | 3.3 the R = 1 − P_f formula, availability, retries and their budgets; 4.3 the port, faults injected into real servers, the resilient client, tower, exercise |
+//! | [`tools`] | 6 Go against Rust: the benchmark's rows, its parsers and saved run, the hello service and its load generator (feature `full`) |
 //! | [`trends`] | 7 tail latency under fan-out, backoff with jitter |
 //! | [`quickref`] | the Go-to-Rust quick reference's checked patterns |
 //! | [`support`] | every chapter: the error type, panics, command lines, charts |
 //! | [`sync`] | every concurrent module: `std::sync`, or loom's twin under `--cfg loom` |
 //!
 //! The runnable listings are `src/bin/chNN-MM-slug.rs`, one `main` each;
-//! section 9 is the quick reference. Sections 1, 2, 5, 6 and 8 need no
+//! section 9 is the quick reference. Sections 1, 2, 5 and 8 need no
 //! library code: their programs are whole in their bins.
 //!
 //! The `full` feature (on by default) brings the runtimes and tools the

@@ -428,3 +428,62 @@ fn the_saved_go_vs_rust_run_lists_exactly_the_benchmarks_rows() {
         );
     }
 }
+
+/// Every ratio the Go-against-Rust page quotes (`1.17×`) is a row's median
+/// in the saved run, and every range it quotes (`0.23 to 2.29`) is a row's
+/// range: a new run that changes the numbers fails here until the prose is
+/// rewritten to match it.
+#[test]
+fn the_go_vs_rust_page_quotes_only_numbers_of_the_saved_run() {
+    use cookbook::tools::versus::SavedRun;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let saved = fs::read_to_string(root.join("benches/results/go_vs_rust.txt"))
+        .expect("the saved run");
+    let run = SavedRun::parse(&saved).expect("the saved run reads back");
+    let page = fs::read_to_string(root.join("chapters/ch06-01-go-vs-rust.md"))
+        .expect("the page");
+    let two = |v: f64| format!("{v:.2}");
+    let medians: Vec<String> = run.lines.iter().map(|l| two(l.ratio.median)).collect();
+    let ranges: Vec<(String, String)> = run
+        .lines
+        .iter()
+        .map(|l| (two(l.ratio.min), two(l.ratio.max)))
+        .collect();
+    // The decimal number that ends just before byte `end` of the page.
+    let number_before = |end: usize| -> Option<String> {
+        let head = &page[..end];
+        let start = head
+            .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .map_or(0, |i| i + 1);
+        let n = &head[start..];
+        (n.len() >= 4 && n.contains('.')).then(|| n.to_string())
+    };
+    let mut quoted = 0;
+    for (at, _) in page.match_indices('×') {
+        let Some(n) = number_before(at) else { continue };
+        assert!(
+            medians.contains(&n),
+            "the page quotes {n}×, which is no row's median in the saved run"
+        );
+        quoted += 1;
+    }
+    for (at, _) in page.match_indices(" to ") {
+        let (Some(low), Some(high)) = (
+            number_before(at),
+            page[at + 4..]
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .map(|end| page[at + 4..at + 4 + end].trim_end_matches('.').to_string()),
+        ) else {
+            continue;
+        };
+        if high.is_empty() {
+            continue;
+        }
+        assert!(
+            ranges.contains(&(low.clone(), high.clone())),
+            "the page quotes the range {low} to {high}, which is no row's range"
+        );
+        quoted += 1;
+    }
+    assert!(quoted >= 20, "the page quotes only {quoted} figures");
+}
