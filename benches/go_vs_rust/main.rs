@@ -3,11 +3,12 @@
 //! `cargo bench --bench go_vs_rust` builds the Go benchmarks
 //! (`go/ch06-01-go-vs-rust/`) and Go's hello server
 //! (`go/ch06-01-hello-server/`), then runs rounds: in each, every Go
-//! benchmark (`testing.B`), then every Rust one (divan, `patterns.rs`, in a
-//! child process of this binary), then the HTTP rows, Go's server first and
-//! axum's second, driven by the same load generator. Go, Rust, Go, Rust: a
-//! machine that slows down during the run slows both sides. It prints, per
-//! row, the median Rust/Go time ratio over the rounds and its range.
+//! benchmark (`testing.B`) and every Rust one (divan, `patterns.rs`, in a
+//! child process of this binary), then the HTTP rows, Go's server and
+//! axum's, driven by the same load generator. Odd rounds run Go first, even
+//! rounds Rust first: a machine that slows down during the run slows both
+//! sides. It prints, per row, the median Rust/Go time ratio over the rounds
+//! and its range.
 //!
 //! ```console
 //! $ cargo bench --bench go_vs_rust                      # 5 rounds, ~3 minutes
@@ -267,50 +268,57 @@ fn compare(options: &Options) -> Result<(), String> {
     let mut rounds = Vec::new();
     for n in 1..=options.rounds {
         let mut round = Round::default();
-        let t = Instant::now();
-        // A: Go's benchmarks.
-        let out = output_of(
-            "the Go benchmarks",
-            Command::new(&go_tests).args([
-                "-test.run=^$",
-                "-test.bench=.",
-                &format!("-test.benchtime={GO_BENCHTIME}"),
-            ]),
-        )?;
-        round.go = versus::parse_go(&out).map_err(|e| e.to_string())?;
-        eprintln!(
-            "round {n}/{}: Go benchmarks {:.0?}",
-            options.rounds,
-            t.elapsed()
-        );
-        // B: Rust's, in a process of their own, as Go's are.
-        let t = Instant::now();
-        let out = output_of(
-            "the Rust benchmarks",
-            Command::new(&me)
-                .args(["--bench", "--color", "never"])
-                .env(ROLE, "divan"),
-        )?;
-        for (name, ns) in versus::parse_divan(&out).map_err(|e| e.to_string())? {
-            let name = name.strip_prefix("patterns::").unwrap_or(&name).to_string();
-            round.rust.insert(name, ns);
+        // Odd rounds run Go first, even rounds Rust first (ABBA): whichever
+        // side runs second in a round never always meets a warmer machine.
+        let go_first = n % 2 == 1;
+        for go_turn in [go_first, !go_first] {
+            let t = Instant::now();
+            if go_turn {
+                let out = output_of(
+                    "the Go benchmarks",
+                    Command::new(&go_tests).args([
+                        "-test.run=^$",
+                        "-test.bench=.",
+                        &format!("-test.benchtime={GO_BENCHTIME}"),
+                    ]),
+                )?;
+                round.go = versus::parse_go(&out).map_err(|e| e.to_string())?;
+            } else {
+                // In a process of their own, as Go's are.
+                let out = output_of(
+                    "the Rust benchmarks",
+                    Command::new(&me)
+                        .args(["--bench", "--color", "never"])
+                        .env(ROLE, "divan"),
+                )?;
+                for (name, ns) in versus::parse_divan(&out).map_err(|e| e.to_string())? {
+                    let name =
+                        name.strip_prefix("patterns::").unwrap_or(&name).to_string();
+                    round.rust.insert(name, ns);
+                }
+            }
+            let side = if go_turn { "Go" } else { "Rust" };
+            eprintln!(
+                "round {n}/{}: {side} benchmarks {:.0?}",
+                options.rounds,
+                t.elapsed()
+            );
         }
-        eprintln!(
-            "round {n}/{}: Rust benchmarks {:.0?}",
-            options.rounds,
-            t.elapsed()
-        );
-        // A and B again over HTTP: Go's server, then axum.
+        // The HTTP rows, in the same order: Go's server and axum.
         let t = Instant::now();
         let seed = n as u64;
-        let (per_request, p99) = measure_server(Command::new(&go_server), seed)?;
-        round.go.insert(HTTP_THROUGHPUT.to_string(), per_request);
-        round.go.insert(HTTP_P99.to_string(), p99);
-        let mut axum = Command::new(&me);
-        axum.env(ROLE, "axum");
-        let (per_request, p99) = measure_server(axum, seed)?;
-        round.rust.insert(HTTP_THROUGHPUT.to_string(), per_request);
-        round.rust.insert(HTTP_P99.to_string(), p99);
+        for go_turn in [go_first, !go_first] {
+            let (times, command) = if go_turn {
+                (&mut round.go, Command::new(&go_server))
+            } else {
+                let mut axum = Command::new(&me);
+                axum.env(ROLE, "axum");
+                (&mut round.rust, axum)
+            };
+            let (per_request, p99) = measure_server(command, seed)?;
+            times.insert(HTTP_THROUGHPUT.to_string(), per_request);
+            times.insert(HTTP_P99.to_string(), p99);
+        }
         eprintln!("round {n}/{}: HTTP {:.0?}", options.rounds, t.elapsed());
         rounds.push(round);
     }
@@ -476,10 +484,17 @@ fn machine(
         "date",
         Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]),
     );
-    let commit = first_line(
+    let mut commit = first_line(
         "git",
         Command::new("git").args(["rev-parse", "--short", "HEAD"]),
     );
+    let changed = output_of(
+        "git status",
+        Command::new("git").args(["status", "--porcelain", "--untracked-files=no"]),
+    );
+    if changed.map_or(true, |c| !c.trim().is_empty()) {
+        commit.push_str(" (with uncommitted changes)");
+    }
     let rustc = first_line("rustc", Command::new("rustc").arg("--version"));
     let go_version = first_line("go version", Command::new(go).arg("version"));
     let secs = took.as_secs();
@@ -494,8 +509,12 @@ fn machine(
         ("load", format!("{load} (1 min average, before the run)")),
         (
             "rounds",
+            format!("{rounds}, Go first in odd rounds, Rust first in even ones"),
+        ),
+        (
+            "times",
             format!(
-                "{rounds}: Go (-test.benchtime={GO_BENCHTIME}), then Rust (divan medians)"
+                "Go: mean per op over -test.benchtime={GO_BENCHTIME}; Rust: divan's median"
             ),
         ),
         ("took", format!("{} min {} s", secs / 60, secs % 60)),

@@ -73,7 +73,7 @@ pub mod spawn_join {
     }
 
     /// One operating-system thread per unit: a scope joins them all at its end.
-    #[divan::bench(sample_count = 2, sample_size = 1)]
+    #[divan::bench(sample_count = 5, sample_size = 1)]
     fn std_threads(bencher: Bencher) {
         bencher.bench_local(|| {
             let sum = AtomicU64::new(0);
@@ -517,7 +517,7 @@ pub mod worker_pool {
     /// The quick reference's pool: std threads sharing a rendezvous job
     /// channel behind a mutex. It takes its jobs by value, so each op gets a
     /// fresh copy of the list, made outside the measurement.
-    #[divan::bench(sample_count = 2, sample_size = 1)]
+    #[divan::bench(sample_count = 5, sample_size = 1)]
     fn quickref_run_pool(bencher: Bencher) {
         let jobs: Vec<u64> = (0..JOBS).collect();
         let want = expected_sum();
@@ -531,14 +531,15 @@ pub mod worker_pool {
     }
 
     /// crossbeam: the workers clone the job receiver, as Go's goroutines
-    /// share one channel; results come back as (index, value).
+    /// share one channel; results come back as (index, value) over a
+    /// second rendezvous channel, as in Go's `runPool`.
     #[divan::bench(sample_count = 6, sample_size = 1)]
     fn crossbeam_channel(bencher: Bencher) {
         let jobs: Vec<u64> = (0..JOBS).collect();
         let want = expected_sum();
         bencher.bench_local(|| {
             let (job_tx, job_rx) = crossbeam::channel::bounded::<(usize, u64)>(0);
-            let (result_tx, result_rx) = crossbeam::channel::unbounded();
+            let (result_tx, result_rx) = crossbeam::channel::bounded(0);
             let mut results = vec![0; jobs.len()];
             thread::scope(|s| {
                 for _ in 0..WORKERS {
@@ -550,10 +551,15 @@ pub mod worker_pool {
                     });
                 }
                 drop(result_tx); // the workers hold the only senders now
-                for (index, &n) in jobs.iter().enumerate() {
-                    job_tx.send((index, n)).expect("every worker is gone");
-                }
-                drop(job_tx); // Go's close(jobs): the workers' loops end
+                // A feeder, as Go's: with rendezvous channels both ways, the
+                // jobs must be sent while the results are being read.
+                let jobs = &jobs;
+                s.spawn(move || {
+                    for (index, &n) in jobs.iter().enumerate() {
+                        job_tx.send((index, n)).expect("every worker is gone");
+                    }
+                    // Dropped here, Go's close(jobs): the workers' loops end.
+                });
                 for (index, value) in result_rx {
                     results[index] = value;
                 }
