@@ -371,8 +371,13 @@ fn measure_server(mut command: Command, seed: u64) -> Result<(f64, f64), String>
                 open.completed, open.scheduled, open.failed, open.timed_out
             ));
         }
-        let per_request = closed.elapsed.as_nanos() as f64 / closed.completed as f64;
-        Ok((per_request, open.quantile(0.99).as_nanos() as f64))
+        let per_request = closed
+            .per_request()
+            .ok_or("closed loop: nothing completed")?;
+        Ok((
+            per_request.as_nanos() as f64,
+            open.quantile(0.99).as_nanos() as f64,
+        ))
     });
     // Dropping the runtime closes the client's pooled connections, so the
     // server's graceful shutdown has none to wait for.

@@ -393,7 +393,15 @@ mod tests {
             (103, 0, 0)
         );
         assert_eq!(served.load(Ordering::Relaxed), 103);
-        assert!(report.per_request().unwrap() > Duration::ZERO);
+        // The mean: 103 of them make up the elapsed time, to the nanosecond.
+        let per = report.per_request().unwrap();
+        assert!(per > Duration::ZERO);
+        assert!(
+            per * 103 <= report.elapsed,
+            "{per:?} × 103 > {:?}",
+            report.elapsed
+        );
+        assert!(report.elapsed - per * 103 < Duration::from_nanos(103));
     }
 
     #[tokio::test]
