@@ -28,7 +28,36 @@ mod ch06_01;
 mod ch09_quickref;
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use std::sync::RwLock;
 use support::{Check, Go};
+
+/// Checks whose claims hold only while no other Go check loads the
+/// machine: each runs programs against deadlines of tens of milliseconds
+/// (a per-try deadline on loopback, a sleep that must end on time), and a
+/// `go test -race` compiling beside it on two cores makes them miss. Each
+/// of these runs alone; every other check shares the machine with the
+/// rest.
+const ALONE: &[&str] = &[
+    "ch04_01::the_fixed_go_program_takes_about_one_sleep",
+    "ch04_02::the_go_twin_answers_all_and_two_choices_spares_the_slow_server",
+    "ch04_03_fixed::the_fixed_twin_s_steps_lose_and_call_what_the_page_says",
+    "ch04_04::the_loops_never_end_and_main_s_return_stops_them",
+    "ch04_04::the_fixed_twin_stops_at_once_is_race_free_and_refuses_bad_flags",
+];
+
+/// Held for writing by a check in `ALONE`, for reading by any other.
+static MACHINE: RwLock<()> = RwLock::new(());
+
+/// Runs `check`, alone if it is in `ALONE`.
+fn in_turn(name: &str, check: impl FnOnce() -> Check) -> Check {
+    if ALONE.contains(&name) {
+        let _alone = MACHINE.write().unwrap_or_else(|e| e.into_inner());
+        check()
+    } else {
+        let _shared = MACHINE.read().unwrap_or_else(|e| e.into_inner());
+        check()
+    }
+}
 
 /// A chapter's named checks.
 pub type Checks = Vec<(&'static str, fn(&Go) -> Check)>;
@@ -74,12 +103,20 @@ fn main() {
         for (name, check) in checks {
             let skipped = go.is_none();
             let go = go.clone();
-            let trial = Trial::test(format!("{chapter}::{name}"), move || match &go {
-                Some(go) => check(go).map_err(Failed::from),
+            let full = format!("{chapter}::{name}");
+            let trial = Trial::test(full.clone(), move || match &go {
+                Some(go) => in_turn(&full, || check(go)).map_err(Failed::from),
                 None => Ok(()),
             })
             .with_ignored_flag(skipped);
             trials.push(trial);
+        }
+    }
+    let names: Vec<&str> = trials.iter().map(|t| t.name()).collect();
+    for alone in ALONE {
+        if !names.contains(alone) {
+            eprintln!("Go checks: ALONE names {alone:?}, which is no check");
+            std::process::exit(1);
         }
     }
     libtest_mimic::run(&args, trials).exit();
