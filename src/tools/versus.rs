@@ -466,12 +466,14 @@ impl Round {
     pub fn ratios(&self, rows: &[Row]) -> Result<Vec<f64>, VersusError> {
         let missing =
             |side: &'static str, times: &Times, pick: fn(&Row) -> &'static str| {
-                let names: Vec<String> = rows
-                    .iter()
-                    .map(pick)
-                    .filter(|n| !times.contains_key(*n))
-                    .map(str::to_string)
-                    .collect();
+                let mut names: Vec<String> = Vec::new();
+                for name in rows.iter().map(pick) {
+                    // Two rows may share a benchmark (both pick-two rows
+                    // divide by Go's PickTwo); it is named once.
+                    if !times.contains_key(name) && !names.iter().any(|n| n == name) {
+                        names.push(name.to_string());
+                    }
+                }
                 if names.is_empty() {
                     Ok(())
                 } else {
@@ -1027,7 +1029,7 @@ go_vs_rust
             r.ratios(ROWS),
             Err(VersusError::Missing {
                 side: "Go",
-                names: vec!["PickTwo".into(), "PickTwo".into()]
+                names: vec!["PickTwo".into()]
             })
         );
         r.go.insert("PickTwo".into(), 1.0);
@@ -1037,6 +1039,47 @@ go_vs_rust
                 side: "Rust",
                 names: vec!["handoff::tokio_oneshot".into()]
             })
+        );
+    }
+
+    #[test]
+    fn each_error_says_what_is_wrong_and_where() {
+        let cases = [
+            (
+                parse_go("BenchmarkX-2 lots ns/op\n").unwrap_err(),
+                r#"go test -bench: cannot read the line "BenchmarkX-2 lots ns/op""#,
+            ),
+            (
+                parse_go("BenchmarkX-2 10 5 ns/op\nBenchmarkX-2 10 6 ns/op\n")
+                    .unwrap_err(),
+                "go test -bench: X appears twice",
+            ),
+            (
+                parse_go("--- FAIL: BenchmarkHandoff\n").unwrap_err(),
+                "go test -bench failed: --- FAIL: BenchmarkHandoff",
+            ),
+            (
+                parse_go("BenchmarkX-2 10 -3 ns/op\n").unwrap_err(),
+                "X took -3 ns; a time must be finite and greater than 0",
+            ),
+            (
+                summarize("r", &[]).unwrap_err(),
+                "no rounds to sum up; run at least one",
+            ),
+        ];
+        for (error, want) in cases {
+            assert_eq!(error.to_string(), want);
+        }
+        let mut r = round(1.0);
+        r.go.remove("PickTwo");
+        r.go.remove("SpawnJoin");
+        let missing = r.ratios(ROWS).unwrap_err().to_string();
+        assert!(
+            missing.starts_with("the Go side has no result for ")
+                && missing.contains("PickTwo")
+                && missing.contains("SpawnJoin")
+                && missing.matches("PickTwo").count() == 1,
+            "{missing}"
         );
     }
 
