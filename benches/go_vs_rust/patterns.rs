@@ -12,8 +12,11 @@
 //!   (`BenchmarkBuffered/1p1c`, `BenchmarkBuffered/4p4c`).
 //! - `counter`: 100 000 increments over 2, 4 or 8 threads, under a mutex or
 //!   with an atomic (`BenchmarkCounter/mutex/workers=W`, `.../atomic/...`).
+//! - `handoff_1000`: start a partner task, make 1 000 round trips with it
+//!   from another task, join both (`BenchmarkHandoff1000`).
 //! - `worker_pool`: splitmix64 over 0..10 000 on 4 workers, results in order
-//!   (`BenchmarkWorkerPool`).
+//!   (`BenchmarkWorkerPool`, and `BenchmarkWorkerPoolChunked` for the
+//!   `std_scope_chunks` and `rayon_par_iter` rows of `worker_pool_chunked`).
 //! - `pick_two`: pick one of 8 servers by two random choices, then start and
 //!   end a request on it (`BenchmarkPickTwo`).
 //!
@@ -250,6 +253,51 @@ pub mod handoff {
         drop(requests);
         rt.block_on(partner).expect("the partner panicked");
     }
+}
+
+/// A thousand round trips between two tasks on the multi-thread runtime
+/// (Go: `BenchmarkHandoff1000`). Unlike `handoff`, where the measuring
+/// thread enters the runtime with `block_on` for each trip, both ends here
+/// are spawned tasks, as two parts of a service are. One op starts the
+/// partner, makes 1 000 trips and joins both tasks.
+pub mod handoff_1000 {
+    use super::*;
+
+    const TRIPS: u64 = 1_000;
+
+    // ANCHOR: handoff_1000
+    /// Two tasks and two mpsc channels of capacity 1 (tokio has no 0).
+    #[divan::bench(sample_count = 50, sample_size = 5)]
+    fn tokio_tasks(bencher: Bencher) {
+        let rt = super::runtime();
+        bencher.bench_local(|| {
+            let trips = rt.block_on(async {
+                let (ping, mut partner_ping) = tokio::sync::mpsc::channel::<u64>(1);
+                let (partner_pong, mut pong) = tokio::sync::mpsc::channel::<u64>(1);
+                let partner = tokio::spawn(async move {
+                    while let Some(v) = partner_ping.recv().await {
+                        if partner_pong.send(v + 1).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                let driver = tokio::spawn(async move {
+                    for k in 0..TRIPS {
+                        ping.send(k).await.expect("the partner is gone");
+                        let reply = pong.recv().await.expect("the partner is gone");
+                        assert_eq!(reply, k + 1);
+                    }
+                    TRIPS
+                    // `ping` is dropped here: the partner's loop ends.
+                });
+                let trips = driver.await.expect("the driver panicked");
+                partner.await.expect("the partner panicked");
+                trips
+            });
+            assert_eq!(trips, TRIPS);
+        });
+    }
+    // ANCHOR_END: handoff_1000
 }
 
 /// Buffered channels, capacity 128 (Go: `BenchmarkBuffered/1p1c` and
@@ -562,6 +610,29 @@ pub mod worker_pool {
                 });
                 for (index, value) in result_rx {
                     results[index] = value;
+                }
+            });
+            check(&results, want);
+            results
+        });
+    }
+
+    /// No channels: four scoped threads, each computing one contiguous
+    /// quarter of the results in place (Go: `runChunked`).
+    #[divan::bench(sample_count = 50, sample_size = 20)]
+    fn std_scope_chunks(bencher: Bencher) {
+        let jobs: Vec<u64> = (0..JOBS).collect();
+        let want = expected_sum();
+        let per = jobs.len().div_ceil(WORKERS);
+        bencher.bench_local(|| {
+            let mut results = vec![0; jobs.len()];
+            thread::scope(|s| {
+                for (share, out) in jobs.chunks(per).zip(results.chunks_mut(per)) {
+                    s.spawn(move || {
+                        for (slot, &n) in out.iter_mut().zip(share) {
+                            *slot = splitmix64(n);
+                        }
+                    });
                 }
             });
             check(&results, want);

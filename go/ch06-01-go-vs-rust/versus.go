@@ -112,6 +112,31 @@ func runPool(workers int, jobs []uint64, work func(uint64) uint64) []uint64 {
 
 // ANCHOR_END: worker_pool
 
+// ANCHOR: chunked
+// runChunked does the same work without channels: each of `workers`
+// goroutines computes one contiguous share of the jobs and writes the
+// results in place, so no job or result crosses from one goroutine to
+// another. The twin of worker_pool::std_scope_chunks.
+func runChunked(workers int, jobs []uint64, work func(uint64) uint64) []uint64 {
+	out := make([]uint64, len(jobs))
+	per := (len(jobs) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for start := 0; start < len(jobs); start += per {
+		end := min(start+per, len(jobs))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, n := range jobs[start:end] {
+				out[start+i] = work(n)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// ANCHOR_END: chunked
+
 // ANCHOR: balancer
 // balancer is the power of two choices of go/ch04-02-load-balancing-fixed:
 // draw two distinct servers, send to the one with fewer requests in

@@ -65,6 +65,35 @@ func BenchmarkHandoff(b *testing.B) {
 
 // ANCHOR_END: handoff
 
+// ANCHOR: handoff_1000
+// BenchmarkHandoff1000 pairs with handoff_1000::tokio_tasks: one op starts
+// a partner, makes 1 000 round trips with it over two unbuffered channels
+// and stops it, so both ends are goroutines the scheduler runs, as in a
+// service, and starting the partner costs a thousandth of the op.
+func BenchmarkHandoff1000(b *testing.B) {
+	const trips = 1_000
+	for i := 0; i < b.N; i++ {
+		ping, pong := make(chan int), make(chan int)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for v := range ping {
+				pong <- v + 1
+			}
+		}()
+		for k := 0; k < trips; k++ {
+			ping <- k
+			if got := <-pong; got != k+1 {
+				b.Fatalf("sent %d, got back %d", k, got)
+			}
+		}
+		close(ping)
+		<-done
+	}
+}
+
+// ANCHOR_END: handoff_1000
+
 // ANCHOR: buffered
 // BenchmarkBuffered pairs with buffered_1p1c::* and buffered_4p4c::*
 // (std_sync_channel, crossbeam_bounded, tokio_mpsc): one op sends
@@ -185,6 +214,34 @@ func BenchmarkWorkerPool(b *testing.B) {
 }
 
 // ANCHOR_END: worker_pool_bench
+
+// ANCHOR: chunked_bench
+// BenchmarkWorkerPoolChunked pairs with worker_pool_chunked's rows
+// (worker_pool::{std_scope_chunks, rayon_par_iter}): the same jobs and
+// check as BenchmarkWorkerPool, split into 4 contiguous shares.
+func BenchmarkWorkerPoolChunked(b *testing.B) {
+	const n = 10_000
+	jobs := make([]uint64, n)
+	var want uint64
+	for i := range jobs {
+		jobs[i] = uint64(i)
+		want += splitmix64(uint64(i))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		results := runChunked(4, jobs, splitmix64)
+		var sum uint64
+		for _, v := range results {
+			sum += v
+		}
+		if len(results) != n || sum != want || results[n-1] != splitmix64(n-1) {
+			b.Fatalf("%d results summing to %d, want %d summing to %d",
+				len(results), sum, n, want)
+		}
+	}
+}
+
+// ANCHOR_END: chunked_bench
 
 // ANCHOR: pick_two
 // BenchmarkPickTwo pairs with pick_two::{chacha8, small_rng}: one op picks

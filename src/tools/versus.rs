@@ -110,6 +110,12 @@ pub const ROWS: &[Row] = &[
         "handoff::tokio_current_thread",
     ),
     row(
+        "handoff_1000",
+        "tokio_tasks",
+        "Handoff1000",
+        "handoff_1000::tokio_tasks",
+    ),
+    row(
         "buffered_1p1c",
         "std_sync_channel",
         "Buffered/1p1c",
@@ -197,6 +203,18 @@ pub const ROWS: &[Row] = &[
         "worker_pool",
         "rayon_par_iter",
         "WorkerPool",
+        "worker_pool::rayon_par_iter",
+    ),
+    row(
+        "worker_pool_chunked",
+        "std_scope_chunks",
+        "WorkerPoolChunked",
+        "worker_pool::std_scope_chunks",
+    ),
+    row(
+        "worker_pool_chunked",
+        "rayon_par_iter",
+        "WorkerPoolChunked",
         "worker_pool::rayon_par_iter",
     ),
     row("pick_two", "chacha8", "PickTwo", "pick_two::chacha8"),
@@ -588,7 +606,12 @@ pub fn human(ns: f64) -> String {
 
 /// The header line of the ratio table.
 pub const TABLE_HEADER: &str =
-    "pattern          rust tool            go          rust        rust/go  range";
+    "pattern             rust tool            go          rust        rust/go  range";
+
+/// The widths of the table's first two columns: the longest pattern
+/// (`worker_pool_chunked`) and the longest variant (`tokio_current_thread`).
+const PATTERN_WIDTH: usize = 19;
+const VARIANT_WIDTH: usize = 20;
 
 /// The ratio table, one line per row, as the benchmark prints it.
 pub fn render_table(lines: &[Line]) -> String {
@@ -597,7 +620,7 @@ pub fn render_table(lines: &[Line]) -> String {
     for l in lines {
         let (pattern, variant) = l.id.split_once('/').unwrap_or((&l.id, ""));
         out.push_str(&format!(
-            "{pattern:<16} {variant:<20} {:<11} {:<11} {:<8.2} {:.2}–{:.2}\n",
+            "{pattern:<PATTERN_WIDTH$} {variant:<VARIANT_WIDTH$} {:<11} {:<11} {:<8.2} {:.2}–{:.2}\n",
             human(l.go_ns),
             human(l.rust_ns),
             l.ratio.median,
@@ -1103,8 +1126,8 @@ go_vs_rust
         assert_eq!(run.mismatch(ROWS), (vec![], vec![]));
         assert!(text.lines().all(|l| l.chars().count() <= 90), "{text}");
         // One row lost, one renamed: both directions are reported.
-        let edited =
-            text.replace("pick_two         small_rng", "pick_two         fast_rng");
+        let cell = |v: &str| format!("{:<PATTERN_WIDTH$} {v} ", "pick_two");
+        let edited = text.replace(&cell("small_rng"), &cell("fast_rng "));
         let run = SavedRun::parse(&edited).unwrap();
         assert_eq!(
             run.mismatch(ROWS),
@@ -1126,8 +1149,25 @@ go_vs_rust
         assert_eq!(ids.len(), ROWS.len());
         assert!(!go_benchmarks().contains(&HTTP_P99));
         assert!(!rust_benchmarks().contains(&HTTP_THROUGHPUT));
-        assert_eq!(go_benchmarks().len(), 12);
-        assert_eq!(rust_benchmarks().len(), 25);
+        assert_eq!(go_benchmarks().len(), 14);
+        // The table's columns line up: every name fits its column.
+        for r in ROWS {
+            assert!(
+                r.pattern.len() <= PATTERN_WIDTH,
+                "{} is too long",
+                r.pattern
+            );
+            assert!(
+                r.variant.len() <= VARIANT_WIDTH,
+                "{} is too long",
+                r.variant
+            );
+        }
+        assert!(TABLE_HEADER.starts_with(&format!(
+            "{:<PATTERN_WIDTH$} {:<VARIANT_WIDTH$} go ",
+            "pattern", "rust tool"
+        )));
+        assert_eq!(rust_benchmarks().len(), 27);
     }
 
     #[test]
