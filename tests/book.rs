@@ -429,6 +429,29 @@ fn the_saved_go_vs_rust_run_lists_exactly_the_benchmarks_rows() {
     }
 }
 
+/// The README's time for the saved Go-against-Rust run is the run's own
+/// `took` line.
+#[test]
+fn the_readme_gives_the_saved_go_vs_rust_run_s_time() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let saved = fs::read_to_string(root.join("benches/results/go_vs_rust.txt"))
+        .expect("the saved run");
+    let took = saved
+        .lines()
+        .find_map(|l| l.strip_prefix("took:"))
+        .map(str::trim)
+        .expect("the saved run has a took line");
+    let readme = fs::read_to_string(root.join("README.md")).expect("the README");
+    // The README wraps its lines: compare with the line breaks as spaces.
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        readme.contains(&format!(
+            "`benches/results/go_vs_rust.txt` took {took} once built"
+        )),
+        "the README should say the saved run took {took}"
+    );
+}
+
 /// Every ratio the Go-against-Rust page quotes (`1.17×`) is a row's median
 /// in the saved run, and every range it quotes (`0.23 to 2.29`) is a row's
 /// range: a new run that changes the numbers fails here until the prose is

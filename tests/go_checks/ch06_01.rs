@@ -24,6 +24,10 @@ pub fn checks() -> Checks {
         ),
         ("the_benchmarks_are_race_free", the_benchmarks_are_race_free),
         (
+            "the_pools_call_their_work_through_a_func_value",
+            the_pools_call_their_work_through_a_func_value,
+        ),
+        (
             "the_hello_server_answers_and_exits_when_stdin_closes",
             the_hello_server_answers_and_exits_when_stdin_closes,
         ),
@@ -78,6 +82,44 @@ fn every_benchmark_runs_checks_its_result_and_has_its_name(go: &Go) -> Check {
         "go test printed the benchmarks {names:?}; the rows of \
          cookbook::tools::versus name {expected:?}:\n{}",
         run.stdout
+    );
+    Ok(())
+}
+
+/// The page: Go does not inline `runPool` or `runChunked` (a function
+/// with a `go` statement is not inlined in Go 1.23), so inside their
+/// goroutines `work` stays an indirect call through a func value, and
+/// `splitmix64` is inlined only where the benchmarks call it by name.
+fn the_pools_call_their_work_through_a_func_value(go: &Go) -> Check {
+    let out = Command::new(&go.bin)
+        .args(["test", "-c", "-o", "/dev/null", "-gcflags=-m=2"])
+        .arg(format!("./{BENCHMARKS}"))
+        .current_dir(repo_root().join("go"))
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOWORK", "off")
+        .output()
+        .map_err(|e| format!("go test -c: {e}"))?;
+    let report = String::from_utf8_lossy(&out.stderr);
+    claim!(
+        out.status.success(),
+        "go test -c -gcflags=-m=2 failed:\n{report}"
+    );
+    for pool in ["runPool", "runChunked"] {
+        claim!(
+            report.contains(&format!("cannot inline {pool}: unhandled op GO")),
+            "the compiler no longer refuses to inline {pool} for its go statement:\n{report}"
+        );
+    }
+    let inlined: Vec<&str> = report
+        .lines()
+        .filter(|l| l.contains("inlining call to splitmix64"))
+        .collect();
+    claim!(
+        !inlined.is_empty() && inlined.iter().all(|l| l.contains("versus_test.go:")),
+        "splitmix64 should be inlined only in versus_test.go, where it is called \
+         by name; inlined at {inlined:?}"
     );
     Ok(())
 }
