@@ -1006,6 +1006,13 @@ go_vs_rust
         );
         let s = summarize("r", &[4.0, 1.0, 2.0, 3.0]).unwrap();
         assert_eq!(s.median, 2.5);
+        // Five rounds, as the saved run has, one and two: the middle is not
+        // always index 1, and an odd count is not always 3.
+        let median = |v: &[f64]| summarize("r", v).unwrap().median;
+        assert_eq!(median(&[5.0, 1.0, 4.0, 2.0, 3.0]), 3.0);
+        assert_eq!(median(&[7.0]), 7.0);
+        assert_eq!(median(&[2.0, 6.0]), 4.0);
+        assert_eq!(median(&[6.0, 1.0, 5.0, 2.0, 4.0, 3.0]), 3.5);
         assert_eq!(summarize("r", &[]), Err(VersusError::NoRounds));
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
             assert!(matches!(
