@@ -476,8 +476,9 @@ fn the_go_vs_rust_page_quotes_only_numbers_of_the_saved_run() {
     let number_before = |end: usize| -> Option<String> {
         let head = &page[..end];
         let start = head
-            .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rfind(|&(_, c)| !(c.is_ascii_digit() || c == '.'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let n = &head[start..];
         (n.len() >= 4 && n.contains('.')).then(|| n.to_string())
     };
