@@ -124,12 +124,12 @@ func runChunked(workers int, jobs []uint64, work func(uint64) uint64) []uint64 {
 	for start := 0; start < len(jobs); start += per {
 		end := min(start+per, len(jobs))
 		wg.Add(1)
-		go func() {
+		go func(start, end int) {
 			defer wg.Done()
 			for i, n := range jobs[start:end] {
 				out[start+i] = work(n)
 			}
-		}()
+		}(start, end)
 	}
 	wg.Wait()
 	return out
