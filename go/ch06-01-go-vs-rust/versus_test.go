@@ -191,7 +191,10 @@ func BenchmarkCounter(b *testing.B) {
 // BenchmarkWorkerPool pairs with worker_pool::{quickref_run_pool,
 // crossbeam_channel, rayon_par_iter}: one op runs splitmix64 over
 // 0..10 000 on 4 workers; the wrapping sum is checked against a plain loop.
-func BenchmarkWorkerPool(b *testing.B) {
+func BenchmarkWorkerPool(b *testing.B) { benchJobs(b, runPool) }
+
+// benchJobs times one way of running the 10 000 jobs on 4 workers.
+func benchJobs(b *testing.B, run func(int, []uint64, func(uint64) uint64) []uint64) {
 	const n = 10_000
 	jobs := make([]uint64, n)
 	var want uint64
@@ -201,7 +204,7 @@ func BenchmarkWorkerPool(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		results := runPool(4, jobs, splitmix64)
+		results := run(4, jobs, splitmix64)
 		var sum uint64
 		for _, v := range results {
 			sum += v
@@ -219,27 +222,7 @@ func BenchmarkWorkerPool(b *testing.B) {
 // BenchmarkWorkerPoolChunked pairs with worker_pool_chunked's rows
 // (worker_pool::{std_scope_chunks, rayon_par_iter}): the same jobs and
 // check as BenchmarkWorkerPool, split into 4 contiguous shares.
-func BenchmarkWorkerPoolChunked(b *testing.B) {
-	const n = 10_000
-	jobs := make([]uint64, n)
-	var want uint64
-	for i := range jobs {
-		jobs[i] = uint64(i)
-		want += splitmix64(uint64(i))
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		results := runChunked(4, jobs, splitmix64)
-		var sum uint64
-		for _, v := range results {
-			sum += v
-		}
-		if len(results) != n || sum != want || results[n-1] != splitmix64(n-1) {
-			b.Fatalf("%d results summing to %d, want %d summing to %d",
-				len(results), sum, n, want)
-		}
-	}
-}
+func BenchmarkWorkerPoolChunked(b *testing.B) { benchJobs(b, runChunked) }
 
 // ANCHOR_END: chunked_bench
 

@@ -34,15 +34,12 @@ pub fn checks() -> Checks {
     ]
 }
 
-/// `go test` in `go/` over the benchmarks' package, off the network, each
-/// benchmark run once.
-fn go_test(go: &Go, race: bool) -> Run {
+/// `go test` in `go/` over the benchmarks' package, off the network, with
+/// `flags` before the package.
+fn go_test_command(go: &Go, flags: &[&str]) -> Command {
     let mut c = Command::new(&go.bin);
-    c.arg("test");
-    if race {
-        c.arg("-race");
-    }
-    c.args(["-run", "^$", "-bench", ".", "-benchtime", "1x"])
+    c.arg("test")
+        .args(flags)
         .arg(format!("./{BENCHMARKS}"))
         .current_dir(repo_root().join("go"))
         .env("GOTOOLCHAIN", "local")
@@ -50,6 +47,14 @@ fn go_test(go: &Go, race: bool) -> Run {
         .env("GOFLAGS", "-mod=mod")
         .env("GOWORK", "off")
         .env("CGO_ENABLED", "1");
+    c
+}
+
+/// Each benchmark run once, under the race detector if `race`.
+fn go_test(go: &Go, race: bool) -> Run {
+    let mut flags = if race { vec!["-race"] } else { vec![] };
+    flags.extend(["-run", "^$", "-bench", ".", "-benchtime", "1x"]);
+    let mut c = go_test_command(go, &flags);
     let start = Instant::now();
     let out = c.output().expect("start go test");
     Run {
@@ -91,14 +96,7 @@ fn every_benchmark_runs_checks_its_result_and_has_its_name(go: &Go) -> Check {
 /// goroutines `work` stays an indirect call through a func value, and
 /// `splitmix64` is inlined only where the benchmarks call it by name.
 fn the_pools_call_their_work_through_a_func_value(go: &Go) -> Check {
-    let out = Command::new(&go.bin)
-        .args(["test", "-c", "-o", "/dev/null", "-gcflags=-m=2"])
-        .arg(format!("./{BENCHMARKS}"))
-        .current_dir(repo_root().join("go"))
-        .env("GOTOOLCHAIN", "local")
-        .env("GOPROXY", "off")
-        .env("GOFLAGS", "-mod=mod")
-        .env("GOWORK", "off")
+    let out = go_test_command(go, &["-c", "-o", "/dev/null", "-gcflags=-m=2"])
         .output()
         .map_err(|e| format!("go test -c: {e}"))?;
     let report = String::from_utf8_lossy(&out.stderr);
